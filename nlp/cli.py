@@ -1,0 +1,100 @@
+"""The ``sle-abstract`` command line (see ``../shared/CONTRACT.md``)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from datetime import date
+from importlib import resources
+from pathlib import Path
+
+from nlp import __version__
+from nlp.engine import RunSummary, run
+from nlp.readers import InputError
+from nlp.records import CRITERIA
+from nlp.temporal import parse_iso_date
+
+
+def demo_corpus() -> Path:
+    """Path of the bundled synthetic demo corpus."""
+    return Path(str(resources.files("nlp") / "data" / "demo" / "notes.jsonl"))
+
+
+def _date_arg(text: str) -> date:
+    parsed = parse_iso_date(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"expected YYYY-MM-DD, got {text!r}")
+    return parsed
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for all sub-commands."""
+    parser = argparse.ArgumentParser(prog="sle-abstract", description="Screen clinical notes against the Descartes-08 SLE trial criteria.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run_p = sub.add_parser("run", help="screen a corpus of notes and write the contract outputs")
+    run_p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help=".jsonl, .csv, or DIR/<patient_id>/<note_id>.txt")
+    run_p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
+    run_p.add_argument("--screening-date", type=_date_arg, default=None, metavar="YYYY-MM-DD",
+                       help="reference date for every patient (default: each patient's latest dated note)")
+    run_p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes (default 1)")
+    run_p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+
+    demo_p = sub.add_parser("demo", help="run on the bundled synthetic demo corpus")
+    demo_p.add_argument("--out", type=Path, default=Path("demo-output"), metavar="DIR", help="output folder (default demo-output)")
+    demo_p.add_argument("--workers", type=_positive_int, default=1, metavar="N")
+    return parser
+
+
+def format_summary(summary: RunSummary, out_dir: Path) -> str:
+    """A short human-readable account of a finished run."""
+    lines = [
+        f"Screened {summary.notes_processed} of {summary.notes_read} notes for {summary.patients} patients "
+        f"in {summary.wall_time_seconds:.1f}s ({summary.notes_rejected} rejected, see errors.jsonl).",
+        "",
+        "Eligibility:",
+    ]
+    for label in ("eligible", "needs_review", "ineligible"):
+        lines.append(f"  {label:<13} {summary.eligibility.get(label, 0):>5}")
+    lines += ["", f"  {'criterion':<33} {'met':>5} {'not_met':>8} {'unknown':>8}"]
+    for cid, kind in CRITERIA:
+        c = summary.criteria.get(cid, {"met": 0, "not_met": 0, "unknown": 0})
+        lines.append(f"  {cid:<33} {c['met']:>5} {c['not_met']:>8} {c['unknown']:>8}   ({kind})")
+    lines += ["", f"Outputs in {out_dir.resolve()}:",
+              "  patients.jsonl  evidence.jsonl  errors.jsonl  manifest.json"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``sle-abstract`` console script."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="sle-abstract: %(levelname)s: %(message)s")
+    if args.command == "demo":
+        args.inputs, args.screening_date, args.quiet = [demo_corpus()], None, False
+    try:
+        summary = run(args.inputs, args.out, screening_date=args.screening_date, workers=args.workers)
+    except InputError as exc:
+        print(f"sle-abstract: error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"sle-abstract: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    if not args.quiet:
+        print(format_summary(summary, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,57 @@
+"""age_18_or_older: age at the screening date, from a date of birth or a stated age."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from nlp.criteria.common import Context, cite, result, where
+from nlp.records import CriterionResult, Mention
+
+CRITERION = "age_18_or_older"
+# "diagnosed at age 16", "since age 12": an onset age, not the patient's age.
+_ONSET = re.compile(r"\b(?:at|since|from|by|until|before|after|onset|diagnosed)\s*(?:the\s+)?$", re.IGNORECASE)
+
+
+def _years_between(born: date, on: date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+def _is_patient_age(m: Mention) -> bool:
+    if m.is_family or m.is_negated or m.is_hypothetical:
+        return False
+    offset = m.sentence.find(m.text)
+    before = m.sentence[:offset] if offset >= 0 else ""
+    return not _ONSET.search(before)
+
+
+def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
+    """Decide whether the patient is 18 or older at screening."""
+    dobs = [m for m in mentions if m.concept == "date_of_birth" and "birth_date" in m.attrs and _is_patient_age(m)]
+    ages = [m for m in mentions if m.concept == "age" and "age_years" in m.attrs and _is_patient_age(m)]
+    evidence: list[Mention] = []
+    if dobs:
+        m = dobs[-1]
+        years = _years_between(date.fromisoformat(m.attrs["birth_date"]), ctx.screening_date)
+        ok = years >= 18
+        evidence = [cite(d, CRITERION, d is m and ok) for d in dobs] + [cite(a, CRITERION, False) for a in ages]
+        return result(
+            "met" if ok else "not_met",
+            f"Born {m.attrs['birth_date']} ({where(m)}): {years} years old at screening.",
+            evidence,
+        )
+    if ages:
+        # The latest note's first stated age; age grows with time to screening.
+        latest = max(ages, key=lambda a: (a.note_date or date.min, -a.start))
+        base = latest.attrs["age_years"]
+        gap_years = 0
+        if latest.note_date is not None and latest.note_date <= ctx.screening_date:
+            gap_years = int((ctx.screening_date - latest.note_date).days // 365.25)
+        years = base + gap_years
+        ok = years >= 18
+        evidence = [cite(a, CRITERION, a is latest and ok) for a in ages]
+        shown = f"{base} years old ({where(latest)})"
+        if gap_years:
+            shown += f", about {years} at screening"
+        return result("met" if ok else "not_met", f"Stated age {shown}.", evidence)
+    return result("unknown", "No age or date of birth found in the notes.", evidence)

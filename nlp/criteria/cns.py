@@ -1,0 +1,57 @@
+"""active_severe_cns_lupus (exclusion): current neuropsychiatric lupus or a
+neurological symptom of SLE (headache, seizure, psychosis, organic brain
+syndrome). A headache attributed to something else (migraine since
+adolescence, caffeine withdrawal) does not count; past events do not count.
+"""
+
+from __future__ import annotations
+
+from nlp.criteria.common import Context, absent_exclusion, cite, recent, result, where
+from nlp.records import CriterionResult, Mention
+
+CRITERION = "active_severe_cns_lupus"
+_SEVERE = {"npsle", "organic_brain_syndrome", "psychosis", "seizure"}
+_RECENT_DAYS = 365
+
+
+def _counts(m: Mention, ctx: Context) -> bool:
+    if not m.is_affirmed or m.is_historical or not recent(m, ctx, _RECENT_DAYS):
+        return False
+    cause = m.attrs.get("attributed_to")
+    if m.concept in _SEVERE:
+        return cause != "other" and "epilep" not in m.text.lower()
+    if m.concept == "headache":
+        return cause == "lupus"
+    return False
+
+
+def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
+    """Decide whether active CNS lupus excludes the patient."""
+    neuro = [m for m in mentions if m.criterion_id == CRITERION]
+    active = [m for m in neuro if _counts(m, ctx)]
+    evidence = [cite(m, CRITERION, m in active) for m in neuro]
+    if active:
+        m = active[-1]
+        return result("met", f"Current neuropsychiatric lupus: \"{m.text}\" ({where(m)}).", evidence)
+    uncertain = [m for m in neuro if m.concept in _SEVERE | {"headache"} and m.is_uncertain and not m.is_negated and recent(m, ctx, _RECENT_DAYS)]
+    if uncertain:
+        m = uncertain[-1]
+        return result("unknown", f"Possible neuropsychiatric lupus: \"{m.text}\" ({where(m)}); review needed.", evidence)
+    unattributed = [m for m in neuro if m.concept == "headache" and m.is_affirmed and not m.is_historical and "attributed_to" not in m.attrs and recent(m, ctx, _RECENT_DAYS)]
+    past = [m for m in neuro if m.concept in _SEVERE and m.is_affirmed and (m.is_historical or not recent(m, ctx, _RECENT_DAYS))]
+    other = [m for m in neuro if m.concept in ("headache_other_cause", "headache", *_SEVERE) and m.attrs.get("attributed_to") == "other" and m.is_affirmed]
+    notes = []
+    if past:
+        notes.append(f"past event only (\"{past[-1].text}\", {where(past[-1])})")
+    if other:
+        notes.append(f"symptom attributed to another cause (\"{other[-1].text}\")")
+    if unattributed:
+        notes.append("headache not attributed to lupus")
+    if [m for m in neuro if m.concept == "headache_other_cause" and m.is_affirmed] and not other:
+        notes.append("primary headache (e.g. migraine) only")
+    if notes:
+        return result("not_met", "No current neuropsychiatric lupus: " + "; ".join(notes) + ".", evidence)
+    if neuro:
+        return result("not_met", "Neurological symptoms mentioned only as absent.", evidence)
+    status, text = absent_exclusion(ctx, "neuropsychiatric lupus or its symptoms")
+    return result(status, text, evidence)

@@ -1,0 +1,86 @@
+"""Helpers shared by the criterion resolvers: dates, citations, wording."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any
+
+from nlp.records import CriterionResult, Mention, Status
+from nlp.resources import protocol
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What every resolver gets besides the mentions."""
+
+    screening_date: date
+    note_count: int
+    protocol: dict[str, Any]
+
+    @classmethod
+    def for_patient(cls, screening_date: date, note_count: int) -> Context:
+        """Context with the protocol loaded from ``pipelines/protocol.json``."""
+        return cls(screening_date, note_count, protocol())
+
+
+def event_date(m: Mention) -> date | None:
+    """When the thing a mention states happened: its own date, else the note's."""
+    for key in ("event_date", "result_date"):
+        value = m.attrs.get(key)
+        if value:
+            return date.fromisoformat(value)
+    return m.note_date
+
+
+def sort_key(m: Mention) -> tuple[date, date, str, int]:
+    """Order mentions by event date, then note date, note and position."""
+    return (event_date(m) or date.min, m.note_date or date.min, m.note_id, m.start)
+
+
+def where(m: Mention) -> str:
+    """Short provenance for a rationale: ``2025-01-13, Rheumatology clinic note``."""
+    parts = [m.note_date.isoformat() if m.note_date else "undated note"]
+    if m.note_type:
+        parts.append(m.note_type)
+    else:
+        parts.append(f"note {m.note_id}")
+    return ", ".join(parts)
+
+
+def quote(m: Mention, limit: int = 60) -> str:
+    """The mention's text for a rationale, shortened."""
+    text = " ".join(m.text.split())
+    return f'"{text[:limit]}"'
+
+
+def cite(m: Mention, criterion_id: str, supports: bool) -> Mention:
+    """A copy of ``m`` filed as evidence for ``criterion_id``."""
+    return replace(m, criterion_id=criterion_id, supports=supports, attrs=dict(m.attrs))
+
+
+def result(status: Status, rationale: str, evidence: list[Mention]) -> CriterionResult:
+    """Build a result with evidence in note order."""
+    ordered = sorted(evidence, key=lambda e: (e.note_date or date.min, e.note_id, e.start, e.concept))
+    return CriterionResult(status=status, rationale=rationale, evidence=ordered)
+
+
+def recent(m: Mention, ctx: Context, days: int) -> bool:
+    """Whether the mention's event is within ``days`` before the screening date."""
+    when = event_date(m)
+    if when is None:
+        return True
+    return 0 <= (ctx.screening_date - when).days <= days or when > ctx.screening_date
+
+
+def by_concept(mentions: list[Mention], *concepts: str) -> list[Mention]:
+    """The mentions whose concept is one of ``concepts``."""
+    wanted = set(concepts)
+    return [m for m in mentions if m.concept in wanted]
+
+
+def absent_exclusion(ctx: Context, what: str) -> tuple[Status, str]:
+    """Status and wording for an exclusion the notes never mention."""
+    status: Status = ctx.protocol.get("exclusions_without_evidence", "not_met")
+    notes = f"{ctx.note_count} note{'s' if ctx.note_count != 1 else ''}"
+    return status, f"No mention of {what} in {notes}."

@@ -1,0 +1,76 @@
+"""active_severe_lupus_nephritis (exclusion): current lupus nephritis of ISN/RPS
+class III, IV or V, or with nephrotic-range proteinuria or an active sediment.
+
+The latest renal statement wins: "h/o LN class IV 2016, now in complete renal
+response" is history; class I/II (mesangial) nephritis is not severe.
+"""
+
+from __future__ import annotations
+
+from nlp.criteria.common import Context, absent_exclusion, cite, recent, result, sort_key, where
+from nlp.records import CriterionResult, Mention
+
+CRITERION = "active_severe_lupus_nephritis"
+_LN = {"lupus_nephritis", "ln_class", "renal_biopsy"}
+
+
+def _classes(m: Mention) -> set[str]:
+    return set(m.attrs.get("classes", []))
+
+
+def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
+    """Decide whether active severe lupus nephritis excludes the patient."""
+    rules = ctx.protocol["nephritis"]
+    severe, mild = set(rules["severe_classes"]), set(rules["mild_classes"])
+    recent_days = int(rules["recent_days"])
+    renal = [m for m in mentions if m.criterion_id == CRITERION]
+    ln = [m for m in renal if m.concept in _LN and not m.is_family and not m.is_hypothetical]
+    current_ln = [m for m in ln if m.is_affirmed and not m.is_historical and recent(m, ctx, recent_days)
+                  and (m.concept != "renal_biopsy" or _classes(m))]
+    remission = [m for m in renal if m.concept in ("renal_remission", "no_renal_disease") and m.is_affirmed and not m.is_historical]
+    remission += [m for m in ln if m.is_negated and m.concept == "lupus_nephritis"]
+    protein = [m for m in renal if m.concept == "proteinuria" and not m.is_negated and not m.is_hypothetical and recent(m, ctx, recent_days)]
+    nephrotic = [m for m in protein if m.attrs.get("protein_g", 0) >= rules["nephrotic_proteinuria_g_per_g"] or "nephrotic" in m.text.lower()]
+    significant = [m for m in protein if m.attrs.get("protein_g", 0) >= rules["significant_proteinuria_g_per_g"]]
+    sediment = [m for m in renal if m.concept == "active_sediment" and m.is_affirmed and recent(m, ctx, recent_days)]
+    uncertain = [m for m in ln if m.is_uncertain and not m.is_negated]
+
+    latest_status = sorted(current_ln + remission, key=sort_key)
+    latest = latest_status[-1] if latest_status else None
+    severe_ln = [m for m in current_ln if _classes(m) & severe]
+    mild_only = [m for m in current_ln if _classes(m) and not _classes(m) & severe]
+    unclassed = [m for m in current_ln if not _classes(m) and m.concept == "lupus_nephritis"]
+
+    def done(status: str, text: str, supporting: list[Mention]) -> CriterionResult:
+        ids = {id(m) for m in supporting}
+        return result(status, text, [cite(m, CRITERION, id(m) in ids) for m in renal])  # type: ignore[arg-type]
+
+    if latest is not None and latest in remission:
+        return done("not_met", f"Latest renal status is remission or no nephritis: \"{latest.text}\" ({where(latest)}).", [])
+    if severe_ln:
+        m = severe_ln[-1]
+        return done("met", f"Active lupus nephritis class {'/'.join(sorted(_classes(m)))} ({where(m)}).", severe_ln + nephrotic + sediment)
+    if unclassed and (nephrotic or sediment):
+        m = unclassed[-1]
+        sign = "nephrotic-range proteinuria" if nephrotic else "an active urinary sediment"
+        return done("met", f"Current lupus nephritis with {sign} ({where(m)}).", unclassed + nephrotic + sediment)
+    if mild_only:
+        m = mild_only[-1]
+        return done("not_met", f"Lupus nephritis class {'/'.join(sorted(_classes(m)))} only, which is not severe ({where(m)}).", [])
+    if unclassed:
+        m = unclassed[-1]
+        return done("unknown", f"Lupus nephritis mentioned without class or activity ({where(m)}); review needed.", [])
+    if uncertain:
+        return done("unknown", f"Lupus nephritis suspected, not confirmed ({where(uncertain[-1])}).", [])
+    history = [m for m in ln if m.is_affirmed and (m.is_historical or not recent(m, ctx, recent_days))]
+    if history and (significant or sediment):
+        m = (significant + sediment)[-1]
+        return done("unknown", f"History of lupus nephritis with current renal findings ({where(m)}); review needed.", [])
+    if history:
+        m = history[-1]
+        return done("not_met", f"Lupus nephritis only in the past ({where(m)}), no current activity documented.", [])
+    if nephrotic or sediment:
+        m = (nephrotic + sediment)[-1]
+        return done("unknown", f"Renal findings without a nephritis diagnosis: \"{m.text}\" ({where(m)}).", [])
+    status, text = absent_exclusion(ctx, "lupus nephritis")
+    return done(status, text, [])

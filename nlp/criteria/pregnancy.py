@@ -1,0 +1,83 @@
+"""pregnant_or_lactating (exclusion): currently pregnant or breastfeeding.
+
+Events are read in date order: a pregnancy (with weeks of gestation when
+stated, to estimate when it ends), a positive or negative hCG, a delivery,
+breastfeeding or its denial. Male sex, menopause and hysterectomy rule both
+out. A pregnancy documented so long ago that it must have ended, with no
+outcome recorded, needs review.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from nlp.criteria.common import Context, absent_exclusion, cite, event_date, result, sort_key, where
+from nlp.records import CriterionResult, Mention
+
+CRITERION = "pregnant_or_lactating"
+
+
+def _clean(m: Mention) -> bool:
+    return not (m.is_family or m.is_hypothetical or m.is_uncertain)
+
+
+def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
+    """Decide whether pregnancy or lactation excludes the patient."""
+    rules = ctx.protocol["pregnancy"]
+    found = [m for m in mentions if m.criterion_id == CRITERION and m.concept != "sex_female"]
+    screening = ctx.screening_date
+    pregnant: Mention | None = None
+    pregnant_until: date | None = None
+    not_pregnant: Mention | None = None
+    lactating: Mention | None = None
+    not_lactating: Mention | None = None
+    barrier: Mention | None = None
+    for m in sorted(found, key=sort_key):
+        when = event_date(m) or screening
+        if when > screening or not _clean(m):
+            continue
+        if m.concept == "sex_male" and m.is_affirmed:
+            barrier = m
+        elif m.concept == "not_childbearing" and not m.is_negated:
+            barrier = m
+        elif m.concept == "pregnancy":
+            if m.is_negated:
+                pregnant, not_pregnant = None, m
+            elif not m.is_historical:
+                weeks = m.attrs.get("gestational_weeks")
+                remaining = (int(rules["term_weeks"]) - weeks) * 7 if weeks else int(rules["pregnancy_recent_days"])
+                pregnant, pregnant_until = m, when + timedelta(days=max(remaining, 0) + 14)
+        elif m.concept == "pregnancy_test" and m.attrs.get("result") in ("positive", "negative"):
+            if m.attrs["result"] == "positive" and not m.is_negated:
+                pregnant, pregnant_until = m, when + timedelta(days=int(rules["pregnancy_recent_days"]))
+            else:
+                pregnant, not_pregnant = None, m
+        elif m.concept == "postpartum" and not m.is_negated:
+            pregnant, not_pregnant = None, m
+        elif m.concept == "lactation":
+            if m.is_negated:
+                lactating, not_lactating = None, m
+            elif not m.is_historical:
+                lactating = m
+
+    supporting: list[Mention] = []
+    status, text = "not_met", ""
+    if barrier is not None and (pregnant is None or sort_key(barrier) > sort_key(pregnant)):
+        text = f"Cannot be pregnant: \"{barrier.text}\" ({where(barrier)})."
+    elif pregnant is not None and pregnant_until is not None and screening <= pregnant_until:
+        supporting = [pregnant]
+        status, text = "met", f"Pregnant: \"{pregnant.text}\" ({where(pregnant)})."
+    elif lactating is not None and (screening - (event_date(lactating) or screening)).days <= int(rules["lactation_recent_days"]):
+        supporting = [lactating]
+        status, text = "met", f"Breastfeeding: \"{lactating.text}\" ({where(lactating)})."
+    elif pregnant is not None:
+        status, text = "unknown", f"Pregnancy documented ({where(pregnant)}) with no outcome recorded since; review needed."
+    elif not_pregnant is not None and not_pregnant.concept == "postpartum" and not_lactating is None and (screening - (event_date(not_pregnant) or screening)).days <= int(rules["lactation_recent_days"]):
+        status, text = "unknown", f"Recent delivery ({where(not_pregnant)}); breastfeeding not documented."
+    elif not_pregnant is not None or not_lactating is not None:
+        last = max((m for m in (not_pregnant, not_lactating) if m is not None), key=sort_key)
+        text = f"Not pregnant or lactating: \"{last.text}\" ({where(last)})."
+    else:
+        status, text = absent_exclusion(ctx, "pregnancy or lactation")
+    ids = {id(m) for m in supporting}
+    return result(status, text, [cite(m, CRITERION, id(m) in ids) for m in found])  # type: ignore[arg-type]

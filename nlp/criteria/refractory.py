@@ -1,0 +1,174 @@
+"""refractory_active_disease: active SLE despite glucocorticoids plus at least
+two other immunosuppressives, each used >= 84 days within 24 months.
+
+Exposure intervals come from every note: explicit start/stop dates,
+durations, and notes that list a drug as current (consecutive listings are
+joined when close enough, see ``pipelines/protocol.json``). Planned drugs,
+allergies, negated drugs and trials stopped early add nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from nlp.criteria.common import Context, cite, event_date, result, sort_key, where
+from nlp.records import CriterionResult, Mention
+from nlp.temporal import add_months
+
+CRITERION = "refractory_active_disease"
+# A single infusion course keeps working for months (B-cell depletion).
+_COURSE_DAYS = {"rituximab": 182, "obinutuzumab": 182}
+
+
+@dataclass(slots=True)
+class Interval:
+    start: date
+    end: date
+    open_end: bool  # the drug was still being taken at ``end``
+    mention: Mention
+
+
+def _usable(m: Mention) -> bool:
+    return not (
+        m.is_negated or m.is_hypothetical or m.is_family or m.is_uncertain
+        or m.section == "allergies" or m.attrs.get("allergy")
+    )
+
+
+def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
+    """The interval of use a single drug mention documents, if any."""
+    a = m.attrs
+    note_day = m.note_date or ctx.screening_date
+    start = date.fromisoformat(a["start"]) if a.get("start") else None
+    end = date.fromisoformat(a["end"]) if a.get("end") else None
+    duration = a.get("duration_days")
+    current = bool(a.get("current")) or (m.section == "medications" and not a.get("stopped"))
+    if start and end:
+        return Interval(start, max(start, end), False, m)
+    if start and duration:
+        return Interval(start, start + timedelta(days=duration), False, m)
+    if end and duration:
+        return Interval(end - timedelta(days=duration), end, False, m)
+    if start:
+        if a.get("drug") in _COURSE_DAYS and not current:
+            return Interval(start, start + timedelta(days=_COURSE_DAYS[a["drug"]]), False, m)
+        if a.get("stopped") and not current:
+            return Interval(start, start, False, m)
+        return Interval(start, max(start, note_day), True, m)
+    if duration:
+        if m.is_historical and not current:
+            return None  # an undated past trial cannot be placed in the window
+        return Interval(note_day - timedelta(days=duration), note_day, current, m)
+    if m.is_historical or a.get("stopped"):
+        return None
+    return Interval(note_day, note_day, True, m)
+
+
+def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, date]]:
+    """Union of intervals; current-use listings close in time are joined."""
+    spans: list[tuple[date, date, bool]] = []
+    for iv in sorted(intervals, key=lambda i: (i.start, i.end)):
+        if spans:
+            s, e, open_end = spans[-1]
+            gap = (iv.start - e).days
+            if gap <= 0 or (open_end and gap <= join_gap_days):
+                spans[-1] = (s, max(e, iv.end), iv.open_end if iv.end >= e else open_end)
+                continue
+        spans.append((iv.start, iv.end, iv.open_end))
+    return [(s, e) for s, e, _ in spans]
+
+
+def days_in_window(spans: list[tuple[date, date]], lo: date, hi: date) -> int:
+    """Days of use (inclusive) inside ``[lo, hi]``."""
+    total = 0
+    for s, e in spans:
+        s2, e2 = max(s, lo), min(e, hi)
+        if e2 >= s2:
+            total += (e2 - s2).days + 1
+    return total
+
+
+def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Mention | None]:
+    """Whether the latest notes document active disease (None: not stated)."""
+    events: list[tuple[Mention, bool]] = []
+    for m in mentions:
+        if m.is_family or m.is_hypothetical or m.is_uncertain:
+            continue
+        when = event_date(m)
+        if when is not None and when > ctx.screening_date:
+            continue
+        if m.concept == "disease_active" and not m.is_historical:
+            events.append((m, not m.is_negated))
+        elif m.concept == "disease_inactive" and not m.is_negated:
+            events.append((m, False))
+        elif m.concept == "sledai" and "sledai" in m.attrs and not m.is_historical:
+            events.append((m, m.attrs["sledai"] > 0))
+    if not events:
+        return None, None
+    events.sort(key=lambda e: sort_key(e[0]))
+    # The latest note that speaks to activity decides: "flare" there wins over
+    # "remission" elsewhere in it, and an older flare never outweighs it.
+    last_note = [e for e in events if e[0].note_id == events[-1][0].note_id]
+    if any(active for _, active in last_note):
+        return True, next(m for m, active in reversed(last_note) if active)
+    return False, last_note[-1][0]
+
+
+def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
+    """Decide refractory active disease."""
+    rules = ctx.protocol["refractory"]
+    drugs = [m for m in mentions if m.concept == "drug"]
+    activity = [m for m in mentions if m.concept in ("disease_active", "disease_inactive", "sledai")]
+    lo = add_months(ctx.screening_date, -int(rules["window_months"]))
+    hi = ctx.screening_date
+
+    by_drug: dict[str, list[Interval]] = {}
+    for m in sorted(drugs, key=sort_key):
+        if not _usable(m):
+            continue
+        iv = exposure_interval(m, ctx)
+        if iv is not None:
+            by_drug.setdefault(m.attrs["drug"], []).append(iv)
+    drug_class = {m.attrs["drug"]: m.attrs["drug_class"] for m in drugs}
+    days = {
+        drug: days_in_window(merge(ivs, int(rules["assume_continuous_use_between_notes_days"])), lo, hi)
+        for drug, ivs in by_drug.items()
+    }
+    qualifying = sorted(
+        (d for d, n in days.items() if drug_class[d] == "immunosuppressives" and n >= rules["min_days_per_immunosuppressive"]),
+        key=lambda d: -days[d],
+    )
+    short = sorted(d for d, n in days.items() if drug_class[d] == "immunosuppressives" and n < rules["min_days_per_immunosuppressive"])
+    steroids = [d for d, n in days.items() if drug_class[d] == "glucocorticoids" and n >= max(1, rules["min_days_glucocorticoid"])]
+    active, activity_mention = _activity(activity, ctx)
+
+    counted = set(qualifying) | set(steroids)
+    evidence = [cite(m, CRITERION, m.attrs["drug"] in counted and _usable(m)) for m in drugs]
+    evidence += [cite(m, CRITERION, active is True and m is activity_mention) for m in activity]
+
+    enough = len(qualifying) >= rules["min_immunosuppressives"]
+    has_steroid = bool(steroids) or not rules["require_glucocorticoid"]
+    drug_text = ", ".join(f"{d} ({days[d]} days)" for d in qualifying) or "none"
+    parts = [f"immunosuppressives >= {rules['min_days_per_immunosuppressive']} days within {rules['window_months']} months: {drug_text}"]
+    if short:
+        parts.append("too short or outside the window: " + ", ".join(f"{d} ({days[d]} days)" for d in short))
+    parts.append("glucocorticoid: " + (", ".join(steroids) if steroids else "none documented"))
+    if active is True and activity_mention is not None:
+        parts.append(f"active disease ({where(activity_mention)})")
+    elif active is False and activity_mention is not None:
+        parts.append(f"latest notes describe inactive disease ({where(activity_mention)})")
+    else:
+        parts.append("disease activity not stated")
+    detail = "; ".join(parts) + "."
+    detail = detail[0].upper() + detail[1:]
+
+    if not drugs and active is None:
+        return result("unknown", "No medication history or disease activity found in the notes.", evidence)
+    if enough and has_steroid and active is True:
+        return result("met", detail, evidence)
+    if active is False:
+        return result("not_met", detail, evidence)
+    if drugs and (not enough or not has_steroid):
+        return result("not_met", detail, evidence)
+    return result("unknown", detail, evidence)

@@ -1,0 +1,42 @@
+"""sle_diagnosis: a documented SLE diagnosis, not a look-alike."""
+
+from __future__ import annotations
+
+from nlp.criteria.common import Context, cite, quote, result, sort_key, where
+from nlp.records import CriterionResult, Mention
+
+CRITERION = "sle_diagnosis"
+# Lupus nephritis and neuropsychiatric lupus are SLE by definition.
+_SLE_CONCEPTS = {"sle", "lupus_nephritis", "npsle"}
+
+
+def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
+    """Decide whether the patient has SLE."""
+    sle = [m for m in mentions if m.concept in _SLE_CONCEPTS]
+    lookalikes = [m for m in mentions if m.concept == "sle_lookalike" and m.is_affirmed]
+    # Next to a look-alike ("drug-induced lupus"), a bare "lupus" is ambiguous.
+    def counts(m: Mention) -> bool:
+        return m.is_affirmed and not (lookalikes and m.text.strip().lower() == "lupus")
+
+    affirmed = [m for m in sle if counts(m)]
+    negated = [m for m in sle if m.is_negated and not m.is_family and not m.is_hypothetical]
+    uncertain = [m for m in sle if (m.is_uncertain or m.is_hypothetical) and not m.is_negated and not m.is_family]
+    decisive = sorted(affirmed + negated, key=sort_key)
+    latest = decisive[-1] if decisive else None
+
+    evidence = [cite(m, CRITERION, m in affirmed and latest is not None and not latest.is_negated) for m in sle]
+    evidence += [cite(m, CRITERION, False) for m in mentions if m.concept == "sle_lookalike"]
+    if latest is not None and not latest.is_negated:
+        return result("met", f"SLE documented: {quote(latest)} ({where(latest)}).", evidence)
+    if latest is not None:
+        return result("not_met", f"SLE ruled out: {quote(latest)} in \"{latest.sentence.strip()[:80]}\" ({where(latest)}).", evidence)
+    if uncertain:
+        m = uncertain[-1]
+        return result("unknown", f"SLE suspected but not confirmed ({where(m)}).", evidence)
+    if lookalikes:
+        names = sorted({" ".join(m.text.lower().split()) for m in lookalikes})
+        return result("not_met", f"Only look-alikes of SLE documented ({', '.join(names)}), not SLE.", evidence)
+    family = [m for m in sle if m.is_family]
+    if family:
+        return result("not_met", "SLE appears only in the family history.", evidence)
+    return result("not_met", f"No SLE diagnosis documented in {ctx.note_count} notes.", evidence)

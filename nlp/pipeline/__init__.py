@@ -1,0 +1,1 @@
+"""The note pipeline: spaCy/medspaCy components and mention extraction."""

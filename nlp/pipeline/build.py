@@ -1,0 +1,95 @@
+"""Build the spaCy/medspaCy pipeline from the rule files under ``pipelines/``.
+
+Pipeline: medspaCy tokenizer -> clinical sentence splitter -> one target
+matcher per rule file (overlaps are pruned within a file, kept across files,
+so "45 y/o M" is both an age and a sex mention) -> sectionizer -> ConText.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import spacy
+from medspacy.context import ConTextRule
+from medspacy.custom_tokenizer import create_medspacy_tokenizer
+from medspacy.section_detection import SectionRule
+from medspacy.target_matcher import TargetRule
+from spacy.language import Language
+
+from nlp.pipeline import sentences  # noqa: F401  (registers "clinical_sentences")
+from nlp.resources import load_json, medication_target_rules, pipelines_dir, target_rule_files
+
+SPAN_GROUP = "sle_evidence"
+MEDICATION_CRITERION = "refractory_active_disease"
+
+
+@dataclass(frozen=True, slots=True)
+class RuleIndex:
+    """What the extractor needs to know about the loaded rules."""
+
+    criterion_by_category: dict[str, str]
+    section_attributes: dict[str, dict[str, bool]]
+
+
+def _add_target_matcher(nlp: Language, name: str, rules: list[TargetRule]) -> None:
+    matcher = nlp.add_pipe(
+        "medspacy_target_matcher",
+        name=name,
+        config={"result_type": "group", "span_group_name": SPAN_GROUP},
+    )
+    matcher.add(rules)
+
+
+def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
+    """Create the note pipeline and the index of its rules.
+
+    Parameters
+    ----------
+    rules_dir:
+        Folder of rule files; defaults to :func:`nlp.resources.pipelines_dir`.
+
+    Returns
+    -------
+    (Language, RuleIndex)
+    """
+    rules_dir = rules_dir or pipelines_dir()
+    nlp = spacy.blank("en")
+    nlp.tokenizer = create_medspacy_tokenizer(nlp)
+    nlp.add_pipe("clinical_sentences")
+
+    criterion_by_category: dict[str, str] = {}
+    for path in sorted((rules_dir / "targets").glob("*.json")) if rules_dir else target_rule_files():
+        data = load_json(path)
+        rules = [TargetRule.from_dict(rule) for rule in data["target_rules"]]
+        for rule in rules:
+            criterion_by_category[rule.category] = data["criterion_id"]
+        _add_target_matcher(nlp, f"targets_{path.stem}", rules)
+    med_rules = [TargetRule.from_dict(rule) for rule in medication_target_rules()]
+    criterion_by_category["DRUG"] = MEDICATION_CRITERION
+    _add_target_matcher(nlp, "targets_medications", med_rules)
+
+    section_data = load_json(rules_dir / "sections.json")
+    sectionizer = nlp.add_pipe(
+        "medspacy_sectionizer",
+        config={
+            "rules": None,
+            "span_attrs": None,
+            "input_span_type": "group",
+            "span_group_name": SPAN_GROUP,
+        },
+    )
+    sectionizer.add([SectionRule.from_dict(rule) for rule in section_data["section_rules"]])
+
+    context = nlp.add_pipe(
+        "medspacy_context",
+        config={"input_span_type": "group", "span_group_name": SPAN_GROUP},
+    )
+    context_data = load_json(rules_dir / "context_rules.json")
+    context.add([ConTextRule.from_dict(rule) for rule in context_data["context_rules"]])
+
+    index = RuleIndex(
+        criterion_by_category=criterion_by_category,
+        section_attributes=section_data.get("category_attributes", {}),
+    )
+    return nlp, index

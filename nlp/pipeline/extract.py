@@ -1,0 +1,258 @@
+"""Turn a processed note into plain :class:`~nlp.records.Mention` records.
+
+This is the only place that reads spaCy objects; everything downstream works
+on the mentions. ``NotePipeline`` is built once per process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from spacy.tokens import Doc, Span
+
+from nlp.pipeline import values
+from nlp.pipeline.build import SPAN_GROUP, RuleIndex, build_nlp
+from nlp.records import Mention, NoteRecord
+from nlp.resources import protocol
+
+_QUALIFIERS = ("is_negated", "is_historical", "is_hypothetical", "is_family", "is_uncertain")
+_ANTIBODY_CATEGORIES = {
+    "ANTI_DSDNA", "ANTI_HISTONE", "ANTI_CHROMATIN", "ANTI_SM",
+    "ANA", "ANTI_RNP", "ANTI_RO_LA", "ANTIPHOSPHOLIPID",
+}
+
+
+class NotePipeline:
+    """The note pipeline: text in, mentions out.
+
+    Parameters
+    ----------
+    rules_dir:
+        Folder of rule files; defaults to ``pipelines/`` (or
+        ``SLE_ABSTRACT_PIPELINES``).
+    """
+
+    def __init__(self, rules_dir: Path | None = None) -> None:
+        self.nlp, self.index = build_nlp(rules_dir)
+        self._cutoffs: dict[str, float] = protocol()["antibodies"]["default_cutoffs"]
+
+    def process(self, note: NoteRecord) -> list[Mention]:
+        """Extract every mention from one note."""
+        return extract_mentions(self.nlp(note.text), note, self.index, self._cutoffs)
+
+    def pipe(self, notes: Iterable[NoteRecord], batch_size: int = 32) -> Iterator[tuple[NoteRecord, list[Mention]]]:
+        """Extract mentions from a stream of notes, in order."""
+        stream = ((note.text, note) for note in notes)
+        for doc, note in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
+            yield note, extract_mentions(doc, note, self.index, self._cutoffs)
+
+
+def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, bool]:
+    quals = {name: bool(getattr(span._, name, False)) for name in _QUALIFIERS}
+    for name, value in index.section_attributes.get(section or "", {}).items():
+        if value:
+            quals[name] = True
+    return quals
+
+
+def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
+    """Build the mentions of one processed note.
+
+    Parameters
+    ----------
+    doc:
+        The note after the pipeline ran.
+    note:
+        The input record (ids, date, type).
+    index:
+        Which criterion each target category belongs to, and section qualifiers.
+    cutoffs:
+        Default antibody cutoffs for bare numbers.
+    """
+    spans = sorted(doc.spans[SPAN_GROUP], key=lambda s: (s.start_char, s.end_char))
+    mentions: list[Mention] = []
+    for span in spans:
+        category = span.label_
+        rule = span._.target_rule
+        meta: dict[str, Any] = dict(rule.metadata or {}) if rule is not None else {}
+        section = span[0]._.section_category
+        sent = span.sent
+        quals = _qualifiers(span, section, index)
+        cues = tuple(
+            f"{mod.category.lower()}: {doc[mod.modifier_span[0]:mod.modifier_span[1]].text}"
+            for mod in span._.modifiers
+        )
+        mention = Mention(
+            patient_id=note.patient_id,
+            note_id=note.note_id,
+            note_date=note.note_date,
+            note_type=note.note_type,
+            criterion_id=index.criterion_by_category.get(category, ""),
+            concept=category.lower(),
+            text=span.text,
+            start=span.start_char,
+            end=span.end_char,
+            section=section,
+            sentence=sent.text,
+            rule=rule.literal if rule is not None else "",
+            cues=cues,
+            **quals,
+        )
+        if "lookalike" in meta:
+            mention.attrs["lookalike"] = meta["lookalike"]
+        mentions.append(mention)
+    _add_values(mentions, spans, doc, note.note_date, cutoffs)
+    return mentions
+
+
+def _same_sentence_neighbours(spans: list[Span], i: int, categories: set[str]) -> tuple[int, int]:
+    """Character bounds (within the sentence) up to the neighbouring spans of the same kind."""
+    span = spans[i]
+    sent = span.sent
+    left = sent.start_char
+    right = sent.end_char
+    for j in range(i - 1, -1, -1):
+        other = spans[j]
+        if other.label_ in categories and other.sent.start == sent.start and other.end_char <= span.start_char:
+            left = other.end_char
+            break
+    for j in range(i + 1, len(spans)):
+        other = spans[j]
+        if other.label_ in categories and other.sent.start == sent.start and other.start_char >= span.end_char:
+            right = other.start_char
+            break
+    return left, right
+
+
+def _add_values(mentions: list[Mention], spans: list[Span], doc: Doc, note_date: date | None, cutoffs: dict[str, float]) -> None:
+    text = doc.text
+    antibody_results: dict[int, values.LabResult | None] = {}
+    for i, (mention, span) in enumerate(zip(mentions, spans, strict=True)):
+        rule = span._.target_rule
+        meta = dict(rule.metadata or {}) if rule is not None else {}
+        kind = meta.get("extract")
+        sent = span.sent
+        if kind == "antibody" or span.label_ == "PREGNANCY_TEST":
+            group = _ANTIBODY_CATEGORIES if kind == "antibody" else {"PREGNANCY_TEST"}
+            left, right = _same_sentence_neighbours(spans, i, group)
+            after = text[span.end_char:right]
+            before = text[left:span.start_char]
+            cutoff = cutoffs.get(meta.get("antibody", ""))
+            result = values.read_postfix_result(after, cutoff)
+            antibody_results[i] = result
+            if result is None:
+                result = values.read_prefix_result(before)
+            mention.attrs["before_is_connector"] = values.is_connector(before)
+            mention.attrs["after_is_connector"] = values.is_connector(after)
+            if meta.get("antibody"):
+                mention.attrs["antibody"] = meta["antibody"]
+            _set_result(mention, result)
+            dm = values.result_date(sent.text, note_date)
+            if dm is not None and mention.is_historical:
+                mention.attrs["result_date"] = dm.value.isoformat()
+        elif kind == "drug":
+            left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
+            exposure = values.drug_exposure(text[left:span.start_char], text[span.end_char:right], note_date)
+            mention.attrs.update(drug=meta["drug"], drug_class=meta["drug_class"], **exposure)
+            mention.value = _drug_value(mention.attrs)
+        elif kind == "age":
+            years = values.age_years(span.text)
+            if years is not None:
+                mention.attrs["age_years"] = years
+                mention.value = str(years)
+        elif kind == "dob":
+            dm = values.birth_date(span.text)
+            if dm is not None:
+                mention.attrs["birth_date"] = dm.value.isoformat()
+                mention.value = dm.value.isoformat()
+        elif kind == "a1c":
+            value = values.a1c_value(text[span.end_char:sent.end_char])
+            if value is not None:
+                mention.attrs["a1c"] = value
+                mention.value = f"{value:g}%"
+        elif kind == "nephritis":
+            classes = values.nephritis_classes(sent.text)
+            if classes:
+                mention.attrs["classes"] = classes
+                mention.value = "class " + "/".join(classes)
+        elif kind == "proteinuria":
+            grams = values.proteinuria_g(text[span.end_char:sent.end_char])
+            if grams is not None:
+                mention.attrs["protein_g"] = grams
+                mention.value = f"{grams:g} g"
+        elif kind == "neuro":
+            cause = values.attribution(sent.text, span.text)
+            if cause:
+                mention.attrs["attributed_to"] = cause
+                mention.value = f"attributed to {'lupus' if cause == 'lupus' else 'another cause'}"
+        elif kind == "pregnancy":
+            weeks = values.gestational_weeks(span.text)
+            if weeks is not None:
+                mention.attrs["gestational_weeks"] = weeks
+                mention.value = f"{weeks} weeks"
+            dm = values.result_date(sent.text, note_date)
+            if dm is not None:
+                mention.attrs["event_date"] = dm.value.isoformat()
+        elif kind == "illness":
+            mention.attrs["illness"] = values.illness_kind(span.text)
+            mention.value = mention.attrs["illness"]
+        elif kind == "activity":
+            score = values.sledai_score(span.text)
+            if score is not None:
+                mention.attrs["sledai"] = score
+                mention.value = f"SLEDAI {score}"
+        if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in {"PROTEINURIA", "ACTIVE_SEDIMENT"}:
+            dm = values.result_date(sent.text, note_date)
+            if dm is not None:
+                mention.attrs["event_date"] = dm.value.isoformat()
+    _share_list_results(mentions, antibody_results)
+
+
+def _set_result(mention: Mention, result: values.LabResult | None) -> None:
+    if result is None:
+        return
+    mention.attrs["result"] = result.result
+    mention.attrs["result_detail"] = result.detail
+    if result.uncertain:
+        mention.attrs["result_uncertain"] = True
+    mention.value = f"{result.result} ({result.detail})" if result.detail != result.result else result.result
+
+
+def _share_list_results(mentions: list[Mention], postfix: dict[int, values.LabResult | None]) -> None:
+    """Give every test in a list the result written once for the list.
+
+    "dsDNA, Smith and RNP antibodies negative": the result follows the last
+    item, so earlier items joined only by connectors inherit it; a prefix
+    result ("positive for dsDNA and Sm") flows forward the same way.
+    """
+    order = sorted(postfix)
+    for pos in range(len(order) - 2, -1, -1):
+        i, j = order[pos], order[pos + 1]
+        a, b = mentions[i], mentions[j]
+        if "result" not in a.attrs and a.attrs.get("after_is_connector") and a.sentence == b.sentence and "result" in b.attrs:
+            _set_result(a, values.LabResult(b.attrs["result"], b.attrs["result_detail"], bool(b.attrs.get("result_uncertain"))))
+    for pos in range(1, len(order)):
+        i, j = order[pos - 1], order[pos]
+        a, b = mentions[i], mentions[j]
+        if "result" not in b.attrs and b.attrs.get("before_is_connector") and a.sentence == b.sentence and "result" in a.attrs:
+            _set_result(b, values.LabResult(a.attrs["result"], a.attrs["result_detail"], bool(a.attrs.get("result_uncertain"))))
+    for i in order:
+        mentions[i].attrs.pop("before_is_connector", None)
+        mentions[i].attrs.pop("after_is_connector", None)
+
+
+def _drug_value(attrs: dict[str, Any]) -> str:
+    parts = [attrs["drug"]]
+    if attrs.get("start"):
+        parts.append(f"start {attrs['start']}")
+    if attrs.get("end"):
+        parts.append(f"end {attrs['end']}")
+    if attrs.get("duration_days"):
+        parts.append(f"{attrs['duration_days']} days")
+    for flag in ("current", "stopped", "allergy"):
+        if attrs.get(flag):
+            parts.append(flag)
+    return "; ".join(parts)

@@ -1,0 +1,369 @@
+"""Values read from the text around a mention: lab results, drug exposure,
+ages, A1c, nephritis class, proteinuria, gestational age, attributions.
+
+Each reader takes plain strings (the sentence, the mention's offsets inside
+it) so it can be tested without spaCy. Patterns that are clinical knowledge
+live in ``pipelines/lab_results.json`` and ``pipelines/protocol.json``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any
+
+from nlp.resources import load_json, pipelines_dir, protocol
+from nlp.temporal import DateMention, find_dates, find_durations
+
+
+@dataclass(frozen=True, slots=True)
+class LabPatterns:
+    pending: re.Pattern[str]
+    negative: re.Pattern[str]
+    positive: re.Pattern[str]
+    filler: re.Pattern[str]
+    prefix: re.Pattern[str]
+    reference: re.Pattern[str]
+    number: re.Pattern[str]
+    titer: re.Pattern[str]
+
+
+@lru_cache(maxsize=1)
+def lab_patterns() -> LabPatterns:
+    """Compile the result patterns from ``pipelines/lab_results.json`` once."""
+    raw = load_json(pipelines_dir() / "lab_results.json")
+    return LabPatterns(
+        **{
+            key: re.compile(raw[key], re.IGNORECASE)
+            for key in LabPatterns.__dataclass_fields__
+        }
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LabResult:
+    """A lab result read from text."""
+
+    result: str  # "positive" | "negative" | "pending"
+    detail: str
+    uncertain: bool = False
+
+
+_CONNECTOR = re.compile(r"^(?:\s|,|/|&|\band\b|\bor\b|\banti\b|-)*$", re.IGNORECASE)
+
+
+def _cut_window(text: str) -> str:
+    """Stop a result window at clause breaks so it reads one test's result."""
+    m = re.search(r"[;\n]|(?<![.\d])\.\s|,\s+(?=[A-Za-z]{2,}\s*(?:[:=]|\d))", text)
+    return text[: m.start()] if m else text
+
+
+def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | None:
+    """Read the result that follows a test name (``anti-dsDNA 87 IU/mL (H)``).
+
+    Parameters
+    ----------
+    after:
+        The text right after the test name, up to the next test in the sentence.
+    cutoff:
+        Positive-at-or-above cutoff used only for a bare number with no
+        reference range and no flag; such results are marked uncertain.
+    """
+    pats = lab_patterns()
+    window = _cut_window(after)[:120]
+    if pats.pending.search(window[:60]):
+        return LabResult("pending", "pending")
+    lead = pats.filler.match(window)
+    rest = window[lead.end() if lead else 0 :]
+    if not rest.strip():
+        return None
+    head = rest[:40]
+    first_word = None
+    for pat, label in ((pats.negative, "negative"), (pats.positive, "positive")):
+        m = pat.match(head) or pat.match(head.lstrip())
+        if m:
+            first_word = (label, m.group(0).strip())
+            break
+    if first_word:
+        return LabResult(first_word[0], first_word[1])
+    titer = re.match(r"\s*" + pats.titer.pattern, rest, re.IGNORECASE)
+    if titer:
+        den = int(titer.group("den"))
+        threshold = protocol()["antibodies"]["titer_positive_at_or_above"]
+        below = titer.group("op") and titer.group("op").startswith("<")
+        label = "negative" if below or den < threshold else "positive"
+        return LabResult(label, titer.group(0).strip())
+    num = pats.number.match(rest.lstrip())
+    if not num:
+        # Word results a few words on: "anti-Sm antibody was reported as negative".
+        # A word at the very end of the window is the next test's prefix
+        # ("positive ANA, negative dsDNA"), not this test's result.
+        if rest.lstrip()[:1] in (",", ";", "/"):
+            return None
+        for pat, label in ((pats.negative, "negative"), (pats.positive, "positive")):
+            m = pat.search(rest[:30])
+            if m and rest[m.end():].strip().lower() not in ("", "for"):
+                return LabResult(label, m.group(0).strip())
+        return None
+    value = float(num.group("num"))
+    op = num.group("op") or ""
+    tail = rest.lstrip()[num.end() :][:60]
+    detail = (op + num.group("num")).strip()
+    flag = re.match(r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|,)", tail, re.IGNORECASE)
+    if flag:
+        word = flag.group(1).lower()
+        if word in ("h", "high") or word.startswith("pos"):
+            return LabResult("positive", f"{detail} ({flag.group(1)})")
+        if word.startswith("neg"):
+            return LabResult("negative", f"{detail} ({flag.group(1)})")
+    ref = pats.reference.search(tail)
+    if ref:
+        lo = float(ref.group("lo"))
+        hi = float(ref.group("hi")) if ref.group("hi") else None
+        limit = hi if hi is not None else lo
+        ref_op = ref.group("op") or ""
+        ref_text = f"{detail} (ref {ref_op}{ref.group('lo')}" + (f"-{ref.group('hi')})" if hi is not None else ")")
+        if op.startswith("<"):
+            return LabResult("negative", ref_text)
+        upper_bound = hi is not None or ref_op.startswith(("<", "\u2264", "less", "under", "up"))
+        above = value > limit if upper_bound else value >= limit
+        return LabResult("positive" if above else "negative", ref_text)
+    if op.startswith("<"):
+        return LabResult("negative", detail)
+    if cutoff is None:
+        return None
+    return LabResult("positive" if value >= cutoff else "negative", f"{detail} (default cutoff {cutoff:g})", uncertain=True)
+
+
+def read_prefix_result(before: str) -> LabResult | None:
+    """Read a result written before the test name (``positive for anti-Sm``)."""
+    m = lab_patterns().prefix.search(before[-40:])
+    if not m:
+        return None
+    word = m.group(0).strip().lower()
+    if word.startswith(("neg", "undetect", "nonreact", "(-", "-")):
+        return LabResult("negative", m.group(0).strip())
+    return LabResult("positive", m.group(0).strip())
+
+
+def is_connector(text: str) -> bool:
+    """True when ``text`` only joins list items (commas, slashes, "and")."""
+    return bool(_CONNECTOR.match(text))
+
+
+# ---------------------------------------------------------------- dates near a mention
+
+
+def result_date(sentence: str, note_date: date | None) -> DateMention | None:
+    """The first date in the sentence that is not after the note date."""
+    for dm in find_dates(sentence, note_date):
+        if note_date is None or dm.value <= note_date:
+            return dm
+    return None
+
+
+# ---------------------------------------------------------------- medications
+
+_START_CUE = re.compile(r"(?:since|started|starting|start(?:ed)? date|initiated|began|begun|from|commenced|on it since|beginning|restarted|resumed|introduced|added)\s*(?:on|in|at|around|about|approximately|~)?\s*$", re.IGNORECASE)
+_END_CUE = re.compile(r"(?:to|until|till|through|thru|-|\u2013|stopped|discontinued|d/c(?:'?d)?|dc'?d|off since|ended|held|completed|finished|tapered off|switched|ceased|through)\s*(?:on|in|at|around|about|approximately|~)?\s*$", re.IGNORECASE)
+_STOPPED = re.compile(r"\b(?:stopped|discontinued|d/c(?:'?d)?|dc'?d|held|off\b|tapered off|switched|ceased|completed|finished|no longer|intoleran\w*|not tolerated|did not tolerate|could not tolerate|unable to tolerate|failed|self-discontinued|ran out)", re.IGNORECASE)
+_CURRENT = re.compile(r"\b(?:currently|continues?|continuing|remains? on|still on|on (?:stable )?(?:dose|\d)|daily|b\.?i\.?d|t\.?i\.?d|q\.?d|weekly|monthly|every \d|q\d|\d+(?:\.\d+)?\s*(?:mg|g|mcg)\b)", re.IGNORECASE)
+_ALLERGY = re.compile(r"\b(?:allerg\w*|anaphyla\w*|hypersensitivity)\b", re.IGNORECASE)
+_EARLY_STOP = re.compile(r"\b(?:after|within|x|for)\s+(?:only\s+)?(?:about\s+)?(\d+|one|two|three|four|five|six|a few)\s*(days?|weeks?|wks?)\b", re.IGNORECASE)
+
+
+def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, Any]:
+    """Read dates, durations and status around one drug mention.
+
+    Parameters
+    ----------
+    before:
+        Sentence text between the previous drug mention (or sentence start) and this one.
+    after:
+        Sentence text between this drug mention and the next one (or sentence end).
+    note_date:
+        The note's date, for relative dates.
+
+    Returns
+    -------
+    dict
+        Keys ``start``, ``end`` (ISO dates or ``None``), ``start_precision``,
+        ``duration_days`` (``None`` when not stated), ``stopped`` (bool),
+        ``current`` (bool) and ``allergy`` (bool).
+    """
+    out: dict[str, Any] = {
+        "start": None, "end": None, "start_precision": None,
+        "duration_days": None, "stopped": False, "current": False, "allergy": False,
+    }
+    window = after[:160]
+    dates = find_dates(window, note_date)
+    for dm in dates:
+        lead = window[: dm.start]
+        if _END_CUE.search(lead) and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I)):
+            if out["end"] is None:
+                out["end"] = dm.period_end.isoformat()
+        elif out["start"] is None:
+            out["start"] = dm.value.isoformat()
+            out["start_precision"] = dm.precision
+        elif out["end"] is None:
+            out["end"] = dm.period_end.isoformat()
+    if out["start"] is None:
+        for dm in find_dates(before[-60:], note_date):
+            if _START_CUE.search(before[-60:][: dm.start]):
+                out["start"] = dm.value.isoformat()
+                out["start_precision"] = dm.precision
+    durations = find_durations(window)
+    if durations:
+        out["duration_days"] = durations[0].days
+    early = _EARLY_STOP.search(window)
+    if early and _STOPPED.search(window + " " + before[-40:]):
+        out["duration_days"] = durations[0].days if durations else None
+    out["stopped"] = bool(_STOPPED.search(window[:120]) or _STOPPED.search(before[-30:]))
+    out["current"] = bool(_CURRENT.search(window[:80])) and not out["stopped"]
+    out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(before[-30:]))
+    return out
+
+
+# ---------------------------------------------------------------- age
+
+_AGE_NUM = re.compile(r"\d{1,3}")
+_DOB_DATE = re.compile(r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|born(?:\s+on)?)[:\s]+(.*)$", re.IGNORECASE)
+
+
+def age_years(span_text: str) -> int | None:
+    """The age in years stated by an age mention (``34 y/o`` -> 34)."""
+    m = _AGE_NUM.search(span_text)
+    if not m:
+        return None
+    years = int(m.group(0))
+    return years if 0 <= years <= 120 else None
+
+
+def birth_date(span_text: str) -> DateMention | None:
+    """The date of birth stated by a DOB mention."""
+    m = _DOB_DATE.search(span_text)
+    if not m:
+        return None
+    dates = find_dates(m.group(1))
+    return dates[0] if dates else None
+
+
+# ---------------------------------------------------------------- A1c
+
+_A1C = re.compile(r"^\s*(?:level|value|result)?\s*(?:of|was|is|=|:|-|today)?\s*(?:was|is|of|=|:)?\s*(?P<v>\d{1,2}(?:\.\d{1,2})?)\s*%?", re.IGNORECASE)
+
+
+def a1c_value(after: str) -> float | None:
+    """The HbA1c percentage right after an A1c mention."""
+    m = _A1C.match(after[:40])
+    if not m:
+        return None
+    value = float(m.group("v"))
+    return value if 3.0 <= value <= 20.0 else None
+
+
+# ---------------------------------------------------------------- nephritis
+
+_CLASS = re.compile(r"\bclass(?:es)?\s*(?P<c>(?:IV|VI|V|I{1,3}|[1-6])\b(?:\s*(?:[-/+&]|and|\+)\s*(?:IV|VI|V|I{1,3}|[1-6])\b)*)", re.IGNORECASE)
+_ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
+_PROTEIN = re.compile(r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?", re.IGNORECASE)
+
+
+def nephritis_classes(sentence: str) -> list[str]:
+    """ISN/RPS classes named in a sentence, as roman numerals (``['III', 'V']``)."""
+    classes: list[str] = []
+    for m in _CLASS.finditer(sentence):
+        for part in re.split(r"\s*(?:[-/+&]|and|\+)\s*", m.group("c")):
+            part = part.strip().upper()
+            roman = _ARABIC.get(part, part)
+            if roman in _ARABIC.values() and roman not in classes:
+                classes.append(roman)
+    return classes
+
+
+def proteinuria_g(after: str) -> float | None:
+    """Proteinuria in g/g (or g/day) from the text after a UPCR/proteinuria mention."""
+    window = after[:50]
+    lead = re.match(r"^[^\d]{0,25}", window)
+    m = _PROTEIN.match(window, lead.end() if lead else 0)
+    if not m:
+        return None
+    value = float(m.group("v"))
+    unit = (m.group("u") or "").lower()
+    if unit.startswith("mg"):
+        return round(value / 1000.0, 3)
+    if not unit and value >= 30:
+        return round(value / 1000.0, 3)
+    return value
+
+
+# ---------------------------------------------------------------- attribution
+
+_ATTRIBUTED = re.compile(r"\b(?:due to|secondary to|2/2|attributed to|attributable to|from|related to|caused by|in the setting of|triggered by|c/w|consistent with|likely|felt to be|thought to be|from)\s+(?P<cause>[^,.;()]{2,60})", re.IGNORECASE)
+_UNRELATED = re.compile(r"\b(?:unrelated to|not (?:felt to be |thought to be |considered |believed to be )?(?:related|due|secondary|attributable|attributed) to|not (?:a )?(?:manifestation|feature) of|independent of)\s+(?:her |his |the )?(?:lupus|SLE|systemic lupus|NPSLE|CNS lupus|autoimmune disease)", re.IGNORECASE)
+_LUPUS_CAUSE = re.compile(r"\b(?:lupus|SLE|NPSLE|cerebritis|CNS vasculitis|neuropsychiatric|autoimmune|vasculitis)\b", re.IGNORECASE)
+
+
+def attribution(sentence: str, span_text: str) -> str | None:
+    """What a neurological symptom is attributed to: ``"lupus"``, ``"other"`` or ``None``."""
+    if re.match(r"lupus\b|SLE\b", span_text, re.IGNORECASE):
+        return "lupus"
+    if _UNRELATED.search(sentence):
+        return "other"
+    for m in _ATTRIBUTED.finditer(sentence):
+        cause = m.group("cause")
+        if _LUPUS_CAUSE.search(cause):
+            return "lupus"
+        if not re.match(r"\s*(?:be|have|a|an|the)?\s*$", cause):
+            return "other"
+    return None
+
+
+# ---------------------------------------------------------------- pregnancy
+
+_WEEKS = re.compile(r"(?P<w>\d{1,2})(?:\s*\+\s*\d|\s*w\s*\d\s*d|\s+\d/7)?\s*(?:weeks?|wks?|w)\b|(?:GA|EGA|gestational\s+age)[:\s]+(?P<w2>\d{1,2})", re.IGNORECASE)
+
+
+def gestational_weeks(text: str) -> int | None:
+    """Weeks of gestation stated in ``text`` (``G2P1 at 22 weeks`` -> 22)."""
+    m = _WEEKS.search(text)
+    if not m:
+        return None
+    weeks = int(m.group("w") or m.group("w2"))
+    return weeks if 1 <= weeks <= 44 else None
+
+
+# ---------------------------------------------------------------- chronic illness
+
+_ILLNESS_KINDS = (
+    ("diabetes", r"diabet|\bDM\d?\b|T[12]DM|IDDM|NIDDM|A1c|glyc|glucose|sugars|DKA|ketoacidosis|hyperosmolar"),
+    ("hypertension", r"hypertens|\bHTN\b|blood\s+pressure|\bBP\b"),
+    ("heart failure", r"heart\s+failure|\bCHF\b|\bHF|ADHF|NYHA"),
+    ("cancer", r"cancer|carcinoma|malignan|lymphoma|leukemia|myeloma|sarcoma|melanoma|tumou?r|chemo"),
+    ("lung disease", r"asthma|COPD"),
+    ("liver disease", r"cirrhosis|liver|hepatic|variceal"),
+    ("infection", r"tuberculosis|\bTB\b|hepatitis|HBV|HCV|HIV"),
+    ("thyroid disease", r"thyroid"),
+    ("epilepsy", r"epilep|seizure"),
+)
+
+
+def illness_kind(text: str) -> str:
+    """Which major chronic illness a mention is about."""
+    for kind, pattern in _ILLNESS_KINDS:
+        if re.search(pattern, text, re.IGNORECASE):
+            return kind
+    return "other"
+
+
+_SLEDAI = re.compile(r"(?:SLEDAI[\w\s-]*?|score|=|:|of|is|was)\s*(?P<v>\d{1,3})\s*$", re.IGNORECASE)
+
+
+def sledai_score(span_text: str) -> int | None:
+    """The SLEDAI score in a SLEDAI mention (``SLEDAI-2K 10`` -> 10)."""
+    if not re.match(r"\s*(?:SELENA[\s-]*)?SLEDAI", span_text, re.IGNORECASE):
+        return None
+    m = re.search(r"(\d{1,3})\s*$", span_text)
+    return int(m.group(1)) if m else None

@@ -1,0 +1,223 @@
+"""Dates and durations in clinical text.
+
+Parses absolute dates (``03/14/2024``, ``2024-03-14``, ``March 2023``),
+partial dates (``03/2023``, ``2/2024``, ``in 2016``), relative expressions
+resolved against the note date (``3 weeks ago``, ``last month``) and
+durations (``x 6 months``, ``for 2 weeks``, ``~9 months``). Partial dates
+resolve to the first day of the period they name and keep their precision,
+so callers can tell ``2016`` from ``2016-06-01``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+Precision = Literal["day", "month", "year"]
+
+_MONTHS = {
+    name: i
+    for i, names in enumerate(
+        (
+            (),
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        )
+    )
+    for name in names
+}
+_MONTH_RE = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_UNIT_DAYS = {"day": 1, "week": 7, "month": 30.44, "year": 365.25}
+_NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+    "several": 3, "few": 3, "a few": 3, "couple": 2, "a couple of": 2,
+}
+_NUM = r"(?:\d+(?:\.\d+)?|(?:a few|a couple of|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few)(?=[\s-]))"
+_UNIT = r"(?P<unit>d(?:ays?)?|wks?|weeks?|mo(?:s|nths?)?|y(?:rs?|ears?)?)"
+
+DATE_RE = re.compile(
+    r"(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>\d{1,2})(?:-(?P<id>\d{1,2}))?\b)"
+    r"|(?P<us>\b(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>(?:19|20)?\d\d)\b)"
+    r"|(?P<my>\b(?P<mm>\d{1,2})/(?P<myy>(?:19|20)\d\d)\b)"
+    rf"|(?P<named>\b(?P<nd1>\d{{1,2}})?\s*(?P<nm>{_MONTH_RE})\s+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d)\b)"
+    r"|(?P<year>\b(?P<yy>(?:19|20)\d\d)\b(?![-/]\d))",
+    re.IGNORECASE,
+)
+RELATIVE_RE = re.compile(
+    rf"\b(?P<n>{_NUM})\s*{_UNIT}\s+ago\b"
+    r"|\b(?P<last>last|past|previous)\s+(?P<lunit>week|month|year)\b"
+    r"|\b(?P<this>this|current)\s+(?P<tunit>month|year)\b",
+    re.IGNORECASE,
+)
+DURATION_RE = re.compile(
+    rf"(?:\bx\s*|\bfor\s+(?:about\s+|approximately\s+|approx\.?\s+|over\s+|roughly\s+|~\s*)?|~\s*|\babout\s+|\bapproximately\s+|\b)(?P<n>{_NUM})(?:\s*(?:-|to)\s*(?P<n2>\d+))?[\s-]*{_UNIT}\b(?!\s+ago)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DateMention:
+    """A date found in text, with its character span and precision."""
+
+    value: date
+    precision: Precision
+    start: int
+    end: int
+
+    @property
+    def period_end(self) -> date:
+        """Last day of the period the date names (same day for full dates)."""
+        if self.precision == "day":
+            return self.value
+        if self.precision == "month":
+            last = calendar.monthrange(self.value.year, self.value.month)[1]
+            return self.value.replace(day=last)
+        return self.value.replace(month=12, day=31)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _number(text: str) -> float:
+    text = text.lower().strip()
+    if text in _NUMBER_WORDS:
+        return float(_NUMBER_WORDS[text])
+    return float(text)
+
+
+def _unit_days(unit: str) -> float:
+    u = unit.lower()
+    if u.startswith("d"):
+        return _UNIT_DAYS["day"]
+    if u.startswith("w"):
+        return _UNIT_DAYS["week"]
+    if u.startswith("m"):
+        return _UNIT_DAYS["month"]
+    return _UNIT_DAYS["year"]
+
+
+def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
+    """Find absolute, partial and relative dates in ``text``.
+
+    Parameters
+    ----------
+    text:
+        The text to search (usually one sentence).
+    reference:
+        The note date; relative expressions are resolved against it and
+        skipped when it is ``None``.
+
+    Returns
+    -------
+    list of DateMention
+        In text order; impossible dates (``02/30/2024``) are skipped.
+    """
+    found: list[DateMention] = []
+    for m in DATE_RE.finditer(text):
+        d: date | None = None
+        precision: Precision = "day"
+        if m.group("iso"):
+            if m.group("id"):
+                d = _safe_date(int(m.group("iy")), int(m.group("im")), int(m.group("id")))
+            else:
+                d = _safe_date(int(m.group("iy")), int(m.group("im")), 1)
+                precision = "month"
+        elif m.group("us"):
+            year = int(m.group("uy"))
+            if year < 100:
+                year += 2000 if year < 50 else 1900
+            d = _safe_date(year, int(m.group("um")), int(m.group("ud")))
+        elif m.group("my"):
+            d = _safe_date(int(m.group("myy")), int(m.group("mm")), 1)
+            precision = "month"
+        elif m.group("named"):
+            month = _MONTHS[m.group("nm").lower().rstrip(".")]
+            day_text = m.group("nd1") or m.group("nd2")
+            if day_text:
+                d = _safe_date(int(m.group("ny")), month, int(day_text))
+            else:
+                d = _safe_date(int(m.group("ny")), month, 1)
+                precision = "month"
+        elif m.group("year"):
+            d = _safe_date(int(m.group("yy")), 1, 1)
+            precision = "year"
+        if d is not None:
+            found.append(DateMention(d, precision, m.start(), m.end()))
+    if reference is not None:
+        for m in RELATIVE_RE.finditer(text):
+            if m.group("n"):
+                days = _number(m.group("n")) * _unit_days(m.group("unit"))
+                d = reference - timedelta(days=round(days))
+                precision = "day" if _unit_days(m.group("unit")) < 30 else "month"
+            elif m.group("last"):
+                days = _UNIT_DAYS[m.group("lunit").lower()]
+                d = reference - timedelta(days=round(days))
+                precision = "month"
+            else:
+                d = reference
+                precision = "month"
+            found.append(DateMention(d, precision, m.start(), m.end()))
+    found.sort(key=lambda dm: dm.start)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """A stated length of time (``x 6 months``), in days."""
+
+    days: int
+    start: int
+    end: int
+
+
+def find_durations(text: str) -> list[Duration]:
+    """Find durations such as ``x 6 months``, ``for 2 weeks`` or ``~9 months``.
+
+    A range (``3-4 months``) takes its lower bound: the tool must not
+    overstate exposure.
+    """
+    out: list[Duration] = []
+    for m in DURATION_RE.finditer(text):
+        try:
+            n = _number(m.group("n"))
+        except ValueError:
+            continue
+        days = round(n * _unit_days(m.group("unit")))
+        if days <= 0:
+            continue
+        out.append(Duration(days, m.start(), m.end()))
+    return out
+
+
+def add_months(d: date, months: int) -> date:
+    """Return ``d`` shifted by ``months`` calendar months (day clamped to month end)."""
+    month_index = d.year * 12 + (d.month - 1) + months
+    year, month = divmod(month_index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return date(year, month + 1, min(d.day, last))
+
+
+def parse_iso_date(text: str) -> date | None:
+    """Parse a strict ``YYYY-MM-DD`` string; ``None`` when it is not one."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text.strip())
+    if not m:
+        return None
+    return _safe_date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
