@@ -46,5 +46,5 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     uncertain = [m for m in found if m.concept == "uncontrolled_illness" and m.is_uncertain]
     if uncertain:
         return result("unknown", f"Control of a chronic illness is uncertain ({where(uncertain[-1])}).", evidence)
-    status, text = absent_exclusion(ctx, "an uncontrolled major chronic illness")
+    status, text = absent_exclusion(ctx, CRITERION, "an uncontrolled major chronic illness")
     return result(status, text, evidence)

@@ -53,5 +53,5 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result("not_met", "No current neuropsychiatric lupus: " + "; ".join(notes) + ".", evidence)
     if neuro:
         return result("not_met", "Neurological symptoms mentioned only as absent.", evidence)
-    status, text = absent_exclusion(ctx, "neuropsychiatric lupus or its symptoms")
+    status, text = absent_exclusion(ctx, CRITERION, "neuropsychiatric lupus or its symptoms")
     return result(status, text, evidence)

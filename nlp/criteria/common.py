@@ -79,8 +79,8 @@ def by_concept(mentions: list[Mention], *concepts: str) -> list[Mention]:
     return [m for m in mentions if m.concept in wanted]
 
 
-def absent_exclusion(ctx: Context, what: str) -> tuple[Status, str]:
-    """Status and wording for an exclusion the notes never mention."""
-    status: Status = ctx.protocol.get("exclusions_without_evidence", "not_met")
+def absent_exclusion(ctx: Context, criterion_id: str, what: str) -> tuple[Status, str]:
+    """Status and wording for an exclusion the notes never mention (per protocol.json)."""
+    status: Status = ctx.protocol["exclusions_without_evidence"][criterion_id]
     notes = f"{ctx.note_count} note{'s' if ctx.note_count != 1 else ''}"
     return status, f"No mention of {what} in {notes}."

@@ -72,5 +72,5 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if nephrotic or sediment:
         m = (nephrotic + sediment)[-1]
         return done("unknown", f"Renal findings without a nephritis diagnosis: \"{m.text}\" ({where(m)}).", [])
-    status, text = absent_exclusion(ctx, "lupus nephritis")
+    status, text = absent_exclusion(ctx, CRITERION, "lupus nephritis")
     return done(status, text, [])

@@ -78,6 +78,6 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         last = max((m for m in (not_pregnant, not_lactating) if m is not None), key=sort_key)
         text = f"Not pregnant or lactating: \"{last.text}\" ({where(last)})."
     else:
-        status, text = absent_exclusion(ctx, "pregnancy or lactation")
+        status, text = absent_exclusion(ctx, CRITERION, "pregnancy or lactation")
     ids = {id(m) for m in supporting}
     return result(status, text, [cite(m, CRITERION, id(m) in ids) for m in found])  # type: ignore[arg-type]

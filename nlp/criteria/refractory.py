@@ -43,7 +43,7 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     start = date.fromisoformat(a["start"]) if a.get("start") else None
     end = date.fromisoformat(a["end"]) if a.get("end") else None
     duration = a.get("duration_days")
-    current = bool(a.get("current")) or (m.section == "medications" and not a.get("stopped"))
+    current = not m.is_historical and (bool(a.get("current")) or (m.section == "medications" and not a.get("stopped")))
     if start and end:
         return Interval(start, max(start, end), False, m)
     if start and duration:
@@ -53,8 +53,8 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     if start:
         if a.get("drug") in _COURSE_DAYS and not current:
             return Interval(start, start + timedelta(days=_COURSE_DAYS[a["drug"]]), False, m)
-        if a.get("stopped") and not current:
-            return Interval(start, start, False, m)
+        if (a.get("stopped") or m.is_historical) and not current:
+            return Interval(start, start, False, m)  # past use, stop date unknown
         return Interval(start, max(start, note_day), True, m)
     if duration:
         if m.is_historical and not current:
@@ -124,12 +124,15 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     hi = ctx.screening_date
 
     by_drug: dict[str, list[Interval]] = {}
+    undated: set[str] = set()  # past use the notes give no dates for
     for m in sorted(drugs, key=sort_key):
         if not _usable(m):
             continue
         iv = exposure_interval(m, ctx)
         if iv is not None:
             by_drug.setdefault(m.attrs["drug"], []).append(iv)
+        if (iv is None or iv.start == iv.end) and m.is_historical and m.attrs["drug_class"] == "immunosuppressives":
+            undated.add(m.attrs["drug"])
     drug_class = {m.attrs["drug"]: m.attrs["drug_class"] for m in drugs}
     days = {
         drug: days_in_window(merge(ivs, int(rules["assume_continuous_use_between_notes_days"])), lo, hi)
@@ -163,12 +166,22 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     detail = "; ".join(parts) + "."
     detail = detail[0].upper() + detail[1:]
 
-    if not drugs and active is None:
+    # Too few drugs is a finding only when the chart shows a treatment
+    # history: an immunosuppressive named, or a medication list.
+    history_shown = any(m.attrs["drug_class"] == "immunosuppressives" for m in drugs) or any(
+        m.concept in ("medication_list", "treatment_class") for m in mentions
+    )
+    evidence += [cite(m, CRITERION, False) for m in mentions if m.concept in ("medication_list", "treatment_class")]
+    if not drugs and active is None and not history_shown:
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
     if enough and has_steroid and active is True:
         return result("met", detail, evidence)
     if active is False:
         return result("not_met", detail, evidence)
-    if drugs and (not enough or not has_steroid):
+    # A drug whose use is dated elsewhere in the chart is placed, not "unplaced".
+    unplaced = {d for d in undated - set(qualifying) if not any(iv.end > iv.start for iv in by_drug.get(d, []))}
+    if history_shown and not enough and has_steroid and len(qualifying) + len(unplaced) >= rules["min_immunosuppressives"]:
+        return result("unknown", detail + f" Past use of {', '.join(sorted(unplaced))} has no dates to place it; review needed.", evidence)
+    if history_shown and (not enough or not has_steroid):
         return result("not_met", detail, evidence)
     return result("unknown", detail, evidence)

@@ -14,12 +14,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether the patient has SLE."""
     sle = [m for m in mentions if m.concept in _SLE_CONCEPTS]
     lookalikes = [m for m in mentions if m.concept == "sle_lookalike" and m.is_affirmed]
-    # Next to a look-alike ("drug-induced lupus"), a bare "lupus" is ambiguous.
+    # A bare "lupus" is ambiguous in a chart that also holds a look-alike
+    # ("drug-induced lupus") or qualified SLE mentions ("r/o SLE", "mother
+    # with SLE"): "reassured re: lupus" is then no diagnosis.
+    doubtful = bool(lookalikes) or any(m.concept == "sle" and not m.is_affirmed for m in sle)
+
     def counts(m: Mention) -> bool:
-        return m.is_affirmed and not (lookalikes and m.text.strip().lower() == "lupus")
+        return m.is_affirmed and not (doubtful and m.text.strip().lower() == "lupus")
 
     affirmed = [m for m in sle if counts(m)]
-    negated = [m for m in sle if m.is_negated and not m.is_family and not m.is_hypothetical]
+    # "no NPSLE" or "no lupus nephritis" negates the manifestation, not SLE.
+    negated = [m for m in sle if m.concept == "sle" and m.is_negated and not m.is_family and not m.is_hypothetical]
     uncertain = [m for m in sle if (m.is_uncertain or m.is_hypothetical) and not m.is_negated and not m.is_family]
     decisive = sorted(affirmed + negated, key=sort_key)
     latest = decisive[-1] if decisive else None

@@ -30,6 +30,8 @@ class RuleIndex:
 
     criterion_by_category: dict[str, str]
     section_attributes: dict[str, dict[str, bool]]
+    overlap_allowed: frozenset[str]
+    """Categories whose mentions may nest inside another criterion's (an age inside "45 y/o M")."""
 
 
 def _add_target_matcher(nlp: Language, name: str, rules: list[TargetRule]) -> None:
@@ -59,11 +61,14 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     nlp.add_pipe("clinical_sentences")
 
     criterion_by_category: dict[str, str] = {}
+    overlap_allowed: set[str] = set()
     for path in sorted((rules_dir / "targets").glob("*.json")) if rules_dir else target_rule_files():
         data = load_json(path)
         rules = [TargetRule.from_dict(rule) for rule in data["target_rules"]]
         for rule in rules:
             criterion_by_category[rule.category] = data["criterion_id"]
+            if data.get("allow_overlap"):
+                overlap_allowed.add(rule.category)
         _add_target_matcher(nlp, f"targets_{path.stem}", rules)
     med_rules = [TargetRule.from_dict(rule) for rule in medication_target_rules()]
     criterion_by_category["DRUG"] = MEDICATION_CRITERION
@@ -91,5 +96,6 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     index = RuleIndex(
         criterion_by_category=criterion_by_category,
         section_attributes=section_data.get("category_attributes", {}),
+        overlap_allowed=frozenset(overlap_allowed),
     )
     return nlp, index

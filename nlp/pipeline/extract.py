@@ -72,7 +72,7 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
     cutoffs:
         Default antibody cutoffs for bare numbers.
     """
-    spans = sorted(doc.spans[SPAN_GROUP], key=lambda s: (s.start_char, s.end_char))
+    spans = _drop_nested(sorted(doc.spans[SPAN_GROUP], key=lambda s: (s.start_char, -s.end_char)), index)
     mentions: list[Mention] = []
     for span in spans:
         category = span.label_
@@ -105,7 +105,48 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
             mention.attrs["lookalike"] = meta["lookalike"]
         mentions.append(mention)
     _add_values(mentions, spans, doc, note.note_date, cutoffs)
+    mentions.extend(_medication_lists(doc, note))
     return mentions
+
+
+def _drop_nested(spans: list[Span], index: RuleIndex) -> list[Span]:
+    """Drop a span nested in a longer span of another rule file.
+
+    Each target matcher prunes overlaps within its own file; across files the
+    longer reading wins ("neuropsychiatric lupus" is not also bare "lupus"),
+    except for categories allowed to nest (an age inside "45 y/o M").
+    """
+    kept: list[Span] = []
+    for span in spans:
+        nested = any(
+            other.start_char <= span.start_char
+            and span.end_char <= other.end_char
+            and (other.end_char - other.start_char) > (span.end_char - span.start_char)
+            and span.label_ not in index.overlap_allowed
+            for other in kept[-8:]
+        )
+        if not nested:
+            kept.append(span)
+    return sorted(kept, key=lambda s: (s.start_char, s.end_char))
+
+
+def _medication_lists(doc: Doc, note: NoteRecord) -> list[Mention]:
+    """A mention for each medication-list heading: the chart shows what the patient takes."""
+    out: list[Mention] = []
+    for section in doc._.sections:
+        if section.category not in ("medications", "medication_history") or section.title_end <= section.title_start:
+            continue
+        title = doc[section.title_start:section.title_end]
+        if title.text.strip():
+            out.append(
+                Mention(
+                    patient_id=note.patient_id, note_id=note.note_id, note_date=note.note_date,
+                    note_type=note.note_type, criterion_id="refractory_active_disease",
+                    concept="medication_list", text=title.text, start=title.start_char, end=title.end_char,
+                    section=section.category, sentence=title.sent.text, rule="section heading",
+                )
+            )
+    return out
 
 
 def _same_sentence_neighbours(spans: list[Span], i: int, categories: set[str]) -> tuple[int, int]:
