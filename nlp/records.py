@@ -96,12 +96,7 @@ class Mention:
     @property
     def is_affirmed(self) -> bool:
         """True when no ConText qualifier removes the mention from the present patient."""
-        return not (
-            self.is_negated
-            or self.is_hypothetical
-            or self.is_family
-            or self.is_uncertain
-        )
+        return not (self.is_negated or self.is_hypothetical or self.is_family or self.is_uncertain)
 
 
 @dataclass(slots=True)

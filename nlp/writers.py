@@ -84,8 +84,7 @@ class OutputWriter:
         self.out_dir = out_dir
         out_dir.mkdir(parents=True, exist_ok=True)
         self._files: dict[str, IO[str]] = {
-            name: (out_dir / f".{name}.partial").open("w", encoding="utf-8", newline="\n")
-            for name in OUTPUT_FILES
+            name: (out_dir / f".{name}.partial").open("w", encoding="utf-8", newline="\n") for name in OUTPUT_FILES
         }
 
     def error(self, err: ErrorRecord) -> None:
@@ -130,6 +129,8 @@ class OutputWriter:
     def __enter__(self) -> OutputWriter:
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         if exc_type is not None:
             self.abort()

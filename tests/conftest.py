@@ -29,4 +29,5 @@ def process(pipeline) -> Callable[..., list[Mention]]:
     def _process(text: str, note_date: date | None = NOTE_DATE) -> list[Mention]:
         return pipeline.process(NoteRecord(patient_id="TEST", note_id="N1", text=text, note_date=note_date))
 
+    _process.note_date = NOTE_DATE  # type: ignore[attr-defined]
     return _process

@@ -76,9 +76,7 @@ def _evidence() -> dict[str, Any]:
 
 
 def _error() -> dict[str, Any]:
-    return ErrorRecord(
-        "notes.jsonl:3", "text is empty or whitespace-only", "P002", "N7"
-    ).to_dict()
+    return ErrorRecord("notes.jsonl:3", "text is empty or whitespace-only", "P002", "N7").to_dict()
 
 
 def _manifest() -> dict[str, Any]:
@@ -116,13 +114,9 @@ def _write_out(
         ("evidence.jsonl", [_evidence()] if evidence is None else evidence),
         ("errors.jsonl", [_error()] if errors is None else errors),
     ):
-        body = "".join(
-            line if isinstance(line, str) else json.dumps(line) + "\n" for line in lines
-        )
+        body = "".join(line if isinstance(line, str) else json.dumps(line) + "\n" for line in lines)
         (out / name).write_text(body, encoding="utf-8")
-    (out / "manifest.json").write_text(
-        json.dumps(_manifest() if manifest is None else manifest), encoding="utf-8"
-    )
+    (out / "manifest.json").write_text(json.dumps(_manifest() if manifest is None else manifest), encoding="utf-8")
     return out
 
 
@@ -142,9 +136,7 @@ def test_schemas_match_shared_constants() -> None:
     patients = load_schema("patients")
     assert patients["properties"]["criteria"]["required"] == list(CRITERION_IDS)
     assert patients["properties"]["antibodies"]["required"] == list(ANTIBODIES)
-    assert load_schema("evidence")["properties"]["criterion_id"]["enum"] == list(
-        CRITERION_IDS
-    )
+    assert load_schema("evidence")["properties"]["criterion_id"]["enum"] == list(CRITERION_IDS)
 
 
 def test_load_schema_aliases_and_copies() -> None:
@@ -267,9 +259,7 @@ BROKEN = [
         "patient_id: required",
         id="patients-missing-id",
     ),
-    pytest.param(
-        "evidence", "start", -1, "start: must be >= 0", id="evidence-negative-start"
-    ),
+    pytest.param("evidence", "start", -1, "start: must be >= 0", id="evidence-negative-start"),
     pytest.param(
         "evidence",
         "end",
@@ -326,9 +316,7 @@ BROKEN = [
         "criterion_id: must be one of",
         id="evidence-unknown-criterion",
     ),
-    pytest.param(
-        "errors", "reason", DELETE, "reason: required", id="errors-missing-reason"
-    ),
+    pytest.param("errors", "reason", DELETE, "reason: required", id="errors-missing-reason"),
     pytest.param(
         "errors",
         "source",
@@ -382,9 +370,7 @@ BROKEN = [
 
 
 @pytest.mark.parametrize(("name", "path", "value", "expected"), BROKEN)
-def test_broken_sample_fails_naming_field(
-    name: str, path: str, value: Any, expected: str
-) -> None:
+def test_broken_sample_fails_naming_field(name: str, path: str, value: Any, expected: str) -> None:
     broken = _patch(VALID[name](), path, value)
     with pytest.raises(ValueError, match="^" + name) as info:
         validate_line(name, broken)
@@ -398,9 +384,7 @@ def test_messages_do_not_quote_values() -> None:
 
 
 def test_top_level_not_an_object() -> None:
-    assert schema_problems("errors", []) == [
-        "(top level): must be of type object, not array"
-    ]
+    assert schema_problems("errors", []) == ["(top level): must be of type object, not array"]
 
 
 # --------------------------------------------------------------------------- #
@@ -419,9 +403,7 @@ def test_valid_output_dir_with_no_notes(tmp_path: Path) -> None:
 
 
 def test_output_dir_missing(tmp_path: Path) -> None:
-    assert validate_output_dir(tmp_path / "nope") == [
-        f"{tmp_path / 'nope'}: not a directory"
-    ]
+    assert validate_output_dir(tmp_path / "nope") == [f"{tmp_path / 'nope'}: not a directory"]
 
 
 def test_output_dir_missing_files(tmp_path: Path) -> None:
@@ -442,10 +424,7 @@ def test_output_dir_reports_line_problems(tmp_path: Path) -> None:
         errors=[_error(), {"source": "x"}],
     )
     problems = validate_output_dir(out)
-    assert (
-        'patients.jsonl:2: eligibility: must be one of "eligible", "ineligible", "needs_review"'
-        in problems
-    )
+    assert 'patients.jsonl:2: eligibility: must be one of "eligible", "ineligible", "needs_review"' in problems
     assert any(p.startswith("patients.jsonl:3: not valid JSON") for p in problems)
     assert "patients.jsonl:4: blank line" in problems
     assert "errors.jsonl:2: reason: required field missing" in problems
@@ -484,8 +463,5 @@ def test_output_dir_cross_file_checks(tmp_path: Path) -> None:
 def test_output_dir_caps_problems_per_file(tmp_path: Path) -> None:
     out = _write_out(tmp_path / "out", errors=[{"source": "x"}] * 30)
     problems = validate_output_dir(out, max_per_file=5)
-    assert (
-        len([p for p in problems if p.startswith("errors.jsonl:") and "reason" in p])
-        == 5
-    )
+    assert len([p for p in problems if p.startswith("errors.jsonl:") and "reason" in p]) == 5
     assert "errors.jsonl: ... and 25 more problems" in problems

@@ -14,7 +14,12 @@ from nlp.criteria.common import Context, cite, event_date, result, sort_key, whe
 from nlp.records import ANTIBODIES, AntibodyResult, CriterionResult, Mention
 
 CRITERION = "autoantibody_positive"
-_LABELS = {"anti_dsdna": "anti-dsDNA", "anti_histone": "anti-histone", "anti_chromatin": "anti-chromatin", "anti_sm": "anti-Sm"}
+_LABELS = {
+    "anti_dsdna": "anti-dsDNA",
+    "anti_histone": "anti-histone",
+    "anti_chromatin": "anti-chromatin",
+    "anti_sm": "anti-Sm",
+}
 _LOOKALIKES = {"ana", "anti_rnp", "anti_ro_la", "antiphospholipid"}
 
 
@@ -53,20 +58,27 @@ def resolve(mentions: list[Mention], ctx: Context) -> tuple[CriterionResult, dic
     antibodies: dict[str, AntibodyResult] = {ab: res for ab, (res, _) in latest.items()}
     used = {id(m) for _, m in latest.values() if m is not None}
     positives = [(ab, m) for ab, (res, m) in latest.items() if res == "positive" and m is not None]
-    evidence = [
-        cite(m, CRITERION, id(m) in used and result_of(m) == "positive")
-        for m in tests
-    ]
+    evidence = [cite(m, CRITERION, id(m) in used and result_of(m) == "positive") for m in tests]
     if positives:
         text = "; ".join(f"{_LABELS[ab]} positive ({where(m)})" for ab, m in positives)
         return result("met", f"{text}.", evidence), antibodies
     negatives = [(ab, m) for ab, (res, m) in latest.items() if res == "negative" and m is not None]
-    pending = [m for m in tests if m.attrs.get("antibody") and (m.is_hypothetical or m.attrs.get("result") == "pending")]
-    lookalike_pos = sorted({m.text for m in tests if m.concept in _LOOKALIKES and m.attrs.get("result") == "positive" and not m.is_family})
+    pending = [
+        m for m in tests if m.attrs.get("antibody") and (m.is_hypothetical or m.attrs.get("result") == "pending")
+    ]
+    lookalike_pos = sorted(
+        {m.text for m in tests if m.concept in _LOOKALIKES and m.attrs.get("result") == "positive" and not m.is_family}
+    )
     extra = f" Only {', '.join(lookalike_pos)} positive, which do not count." if lookalike_pos else ""
     if negatives:
         text = "; ".join(f"{_LABELS[ab]} negative ({where(m)})" for ab, m in negatives)
         return result("not_met", f"Latest results negative: {text}.{extra}", evidence), antibodies
     if pending:
-        return result("unknown", f"Qualifying antibody test planned or pending, no result ({where(pending[-1])}).{extra}", evidence), antibodies
-    return result("unknown", f"No anti-dsDNA, anti-histone, anti-chromatin or anti-Sm result found.{extra}", evidence), antibodies
+        return result(
+            "unknown",
+            f"Qualifying antibody test planned or pending, no result ({where(pending[-1])}).{extra}",
+            evidence,
+        ), antibodies
+    return result(
+        "unknown", f"No anti-dsDNA, anti-histone, anti-chromatin or anti-Sm result found.{extra}", evidence
+    ), antibodies

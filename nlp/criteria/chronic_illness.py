@@ -38,7 +38,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     bad = [(ill, m) for ill, (m, uncontrolled) in latest.items() if uncontrolled]
     evidence = [cite(m, CRITERION, any(m is b for _, b in bad)) for m in found]
     if bad:
-        text = "; ".join(f"{ill}: \"{m.text}\"{' ' + m.value if m.concept == 'hba1c' and m.value else ''} ({where(m)})" for ill, m in bad)
+        text = "; ".join(
+            f'{ill}: "{m.text}"{" " + m.value if m.concept == "hba1c" and m.value else ""} ({where(m)})'
+            for ill, m in bad
+        )
         return result("met", f"Not well managed: {text}.", evidence)
     if latest:
         names = ", ".join(sorted(latest))

@@ -32,19 +32,41 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     evidence = [cite(m, CRITERION, m in active) for m in neuro]
     if active:
         m = active[-1]
-        return result("met", f"Current neuropsychiatric lupus: \"{m.text}\" ({where(m)}).", evidence)
-    uncertain = [m for m in neuro if m.concept in _SEVERE | {"headache"} and m.is_uncertain and not m.is_negated and recent(m, ctx, _RECENT_DAYS)]
+        return result("met", f'Current neuropsychiatric lupus: "{m.text}" ({where(m)}).', evidence)
+    uncertain = [
+        m
+        for m in neuro
+        if m.concept in _SEVERE | {"headache"} and m.is_uncertain and not m.is_negated and recent(m, ctx, _RECENT_DAYS)
+    ]
     if uncertain:
         m = uncertain[-1]
-        return result("unknown", f"Possible neuropsychiatric lupus: \"{m.text}\" ({where(m)}); review needed.", evidence)
-    unattributed = [m for m in neuro if m.concept == "headache" and m.is_affirmed and not m.is_historical and "attributed_to" not in m.attrs and recent(m, ctx, _RECENT_DAYS)]
-    past = [m for m in neuro if m.concept in _SEVERE and m.is_affirmed and (m.is_historical or not recent(m, ctx, _RECENT_DAYS))]
-    other = [m for m in neuro if m.concept in ("headache_other_cause", "headache", *_SEVERE) and m.attrs.get("attributed_to") == "other" and m.is_affirmed]
+        return result("unknown", f'Possible neuropsychiatric lupus: "{m.text}" ({where(m)}); review needed.', evidence)
+    unattributed = [
+        m
+        for m in neuro
+        if m.concept == "headache"
+        and m.is_affirmed
+        and not m.is_historical
+        and "attributed_to" not in m.attrs
+        and recent(m, ctx, _RECENT_DAYS)
+    ]
+    past = [
+        m
+        for m in neuro
+        if m.concept in _SEVERE and m.is_affirmed and (m.is_historical or not recent(m, ctx, _RECENT_DAYS))
+    ]
+    other = [
+        m
+        for m in neuro
+        if m.concept in ("headache_other_cause", "headache", *_SEVERE)
+        and m.attrs.get("attributed_to") == "other"
+        and m.is_affirmed
+    ]
     notes = []
     if past:
-        notes.append(f"past event only (\"{past[-1].text}\", {where(past[-1])})")
+        notes.append(f'past event only ("{past[-1].text}", {where(past[-1])})')
     if other:
-        notes.append(f"symptom attributed to another cause (\"{other[-1].text}\")")
+        notes.append(f'symptom attributed to another cause ("{other[-1].text}")')
     if unattributed:
         notes.append("headache not attributed to lupus")
     if [m for m in neuro if m.concept == "headache_other_cause" and m.is_affirmed] and not other:

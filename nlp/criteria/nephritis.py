@@ -21,16 +21,34 @@ def _classes(m: Mention) -> set[str]:
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether active severe lupus nephritis excludes the patient."""
     rules = ctx.protocol["nephritis"]
-    severe, mild = set(rules["severe_classes"]), set(rules["mild_classes"])
+    severe = set(rules["severe_classes"])
     recent_days = int(rules["recent_days"])
     renal = [m for m in mentions if m.criterion_id == CRITERION]
     ln = [m for m in renal if m.concept in _LN and not m.is_family and not m.is_hypothetical]
-    current_ln = [m for m in ln if m.is_affirmed and not m.is_historical and recent(m, ctx, recent_days)
-                  and (m.concept != "renal_biopsy" or _classes(m))]
-    remission = [m for m in renal if m.concept in ("renal_remission", "no_renal_disease") and m.is_affirmed and not m.is_historical]
+    current_ln = [
+        m
+        for m in ln
+        if m.is_affirmed
+        and not m.is_historical
+        and recent(m, ctx, recent_days)
+        and (m.concept != "renal_biopsy" or _classes(m))
+    ]
+    remission = [
+        m
+        for m in renal
+        if m.concept in ("renal_remission", "no_renal_disease") and m.is_affirmed and not m.is_historical
+    ]
     remission += [m for m in ln if m.is_negated and m.concept == "lupus_nephritis"]
-    protein = [m for m in renal if m.concept == "proteinuria" and not m.is_negated and not m.is_hypothetical and recent(m, ctx, recent_days)]
-    nephrotic = [m for m in protein if m.attrs.get("protein_g", 0) >= rules["nephrotic_proteinuria_g_per_g"] or "nephrotic" in m.text.lower()]
+    protein = [
+        m
+        for m in renal
+        if m.concept == "proteinuria" and not m.is_negated and not m.is_hypothetical and recent(m, ctx, recent_days)
+    ]
+    nephrotic = [
+        m
+        for m in protein
+        if m.attrs.get("protein_g", 0) >= rules["nephrotic_proteinuria_g_per_g"] or "nephrotic" in m.text.lower()
+    ]
     significant = [m for m in protein if m.attrs.get("protein_g", 0) >= rules["significant_proteinuria_g_per_g"]]
     sediment = [m for m in renal if m.concept == "active_sediment" and m.is_affirmed and recent(m, ctx, recent_days)]
     uncertain = [m for m in ln if m.is_uncertain and not m.is_negated]
@@ -46,17 +64,27 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result(status, text, [cite(m, CRITERION, id(m) in ids) for m in renal])  # type: ignore[arg-type]
 
     if latest is not None and latest in remission:
-        return done("not_met", f"Latest renal status is remission or no nephritis: \"{latest.text}\" ({where(latest)}).", [])
+        return done(
+            "not_met", f'Latest renal status is remission or no nephritis: "{latest.text}" ({where(latest)}).', []
+        )
     if severe_ln:
         m = severe_ln[-1]
-        return done("met", f"Active lupus nephritis class {'/'.join(sorted(_classes(m)))} ({where(m)}).", severe_ln + nephrotic + sediment)
+        return done(
+            "met",
+            f"Active lupus nephritis class {'/'.join(sorted(_classes(m)))} ({where(m)}).",
+            severe_ln + nephrotic + sediment,
+        )
     if unclassed and (nephrotic or sediment):
         m = unclassed[-1]
         sign = "nephrotic-range proteinuria" if nephrotic else "an active urinary sediment"
         return done("met", f"Current lupus nephritis with {sign} ({where(m)}).", unclassed + nephrotic + sediment)
     if mild_only:
         m = mild_only[-1]
-        return done("not_met", f"Lupus nephritis class {'/'.join(sorted(_classes(m)))} only, which is not severe ({where(m)}).", [])
+        return done(
+            "not_met",
+            f"Lupus nephritis class {'/'.join(sorted(_classes(m)))} only, which is not severe ({where(m)}).",
+            [],
+        )
     if unclassed:
         m = unclassed[-1]
         return done("unknown", f"Lupus nephritis mentioned without class or activity ({where(m)}); review needed.", [])
@@ -65,12 +93,14 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     history = [m for m in ln if m.is_affirmed and (m.is_historical or not recent(m, ctx, recent_days))]
     if history and (significant or sediment):
         m = (significant + sediment)[-1]
-        return done("unknown", f"History of lupus nephritis with current renal findings ({where(m)}); review needed.", [])
+        return done(
+            "unknown", f"History of lupus nephritis with current renal findings ({where(m)}); review needed.", []
+        )
     if history:
         m = history[-1]
         return done("not_met", f"Lupus nephritis only in the past ({where(m)}), no current activity documented.", [])
     if nephrotic or sediment:
         m = (nephrotic + sediment)[-1]
-        return done("unknown", f"Renal findings without a nephritis diagnosis: \"{m.text}\" ({where(m)}).", [])
+        return done("unknown", f'Renal findings without a nephritis diagnosis: "{m.text}" ({where(m)}).', [])
     status, text = absent_exclusion(ctx, CRITERION, "lupus nephritis")
     return done(status, text, [])

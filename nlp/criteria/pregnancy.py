@@ -36,9 +36,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         when = event_date(m) or screening
         if when > screening or not _clean(m):
             continue
-        if m.concept == "sex_male" and m.is_affirmed:
-            barrier = m
-        elif m.concept == "not_childbearing" and not m.is_negated:
+        if (m.concept == "sex_male" and m.is_affirmed) or (m.concept == "not_childbearing" and not m.is_negated):
             barrier = m
         elif m.concept == "pregnancy":
             if m.is_negated:
@@ -63,20 +61,30 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     supporting: list[Mention] = []
     status, text = "not_met", ""
     if barrier is not None and (pregnant is None or sort_key(barrier) > sort_key(pregnant)):
-        text = f"Cannot be pregnant: \"{barrier.text}\" ({where(barrier)})."
+        text = f'Cannot be pregnant: "{barrier.text}" ({where(barrier)}).'
     elif pregnant is not None and pregnant_until is not None and screening <= pregnant_until:
         supporting = [pregnant]
-        status, text = "met", f"Pregnant: \"{pregnant.text}\" ({where(pregnant)})."
-    elif lactating is not None and (screening - (event_date(lactating) or screening)).days <= int(rules["lactation_recent_days"]):
+        status, text = "met", f'Pregnant: "{pregnant.text}" ({where(pregnant)}).'
+    elif lactating is not None and (screening - (event_date(lactating) or screening)).days <= int(
+        rules["lactation_recent_days"]
+    ):
         supporting = [lactating]
-        status, text = "met", f"Breastfeeding: \"{lactating.text}\" ({where(lactating)})."
+        status, text = "met", f'Breastfeeding: "{lactating.text}" ({where(lactating)}).'
     elif pregnant is not None:
-        status, text = "unknown", f"Pregnancy documented ({where(pregnant)}) with no outcome recorded since; review needed."
-    elif not_pregnant is not None and not_pregnant.concept == "postpartum" and not_lactating is None and (screening - (event_date(not_pregnant) or screening)).days <= int(rules["lactation_recent_days"]):
+        status, text = (
+            "unknown",
+            f"Pregnancy documented ({where(pregnant)}) with no outcome recorded since; review needed.",
+        )
+    elif (
+        not_pregnant is not None
+        and not_pregnant.concept == "postpartum"
+        and not_lactating is None
+        and (screening - (event_date(not_pregnant) or screening)).days <= int(rules["lactation_recent_days"])
+    ):
         status, text = "unknown", f"Recent delivery ({where(not_pregnant)}); breastfeeding not documented."
     elif not_pregnant is not None or not_lactating is not None:
         last = max((m for m in (not_pregnant, not_lactating) if m is not None), key=sort_key)
-        text = f"Not pregnant or lactating: \"{last.text}\" ({where(last)})."
+        text = f'Not pregnant or lactating: "{last.text}" ({where(last)}).'
     else:
         status, text = absent_exclusion(ctx, CRITERION, "pregnancy or lactation")
     ids = {id(m) for m in supporting}

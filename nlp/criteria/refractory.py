@@ -31,8 +31,12 @@ class Interval:
 
 def _usable(m: Mention) -> bool:
     return not (
-        m.is_negated or m.is_hypothetical or m.is_family or m.is_uncertain
-        or m.section == "allergies" or m.attrs.get("allergy")
+        m.is_negated
+        or m.is_hypothetical
+        or m.is_family
+        or m.is_uncertain
+        or m.section == "allergies"
+        or m.attrs.get("allergy")
     )
 
 
@@ -139,11 +143,23 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         for drug, ivs in by_drug.items()
     }
     qualifying = sorted(
-        (d for d, n in days.items() if drug_class[d] == "immunosuppressives" and n >= rules["min_days_per_immunosuppressive"]),
+        (
+            d
+            for d, n in days.items()
+            if drug_class[d] == "immunosuppressives" and n >= rules["min_days_per_immunosuppressive"]
+        ),
         key=lambda d: -days[d],
     )
-    short = sorted(d for d, n in days.items() if drug_class[d] == "immunosuppressives" and n < rules["min_days_per_immunosuppressive"])
-    steroids = [d for d, n in days.items() if drug_class[d] == "glucocorticoids" and n >= max(1, rules["min_days_glucocorticoid"])]
+    short = sorted(
+        d
+        for d, n in days.items()
+        if drug_class[d] == "immunosuppressives" and n < rules["min_days_per_immunosuppressive"]
+    )
+    steroids = [
+        d
+        for d, n in days.items()
+        if drug_class[d] == "glucocorticoids" and n >= max(1, rules["min_days_glucocorticoid"])
+    ]
     active, activity_mention = _activity(activity, ctx)
 
     counted = set(qualifying) | set(steroids)
@@ -153,7 +169,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     enough = len(qualifying) >= rules["min_immunosuppressives"]
     has_steroid = bool(steroids) or not rules["require_glucocorticoid"]
     drug_text = ", ".join(f"{d} ({days[d]} days)" for d in qualifying) or "none"
-    parts = [f"immunosuppressives >= {rules['min_days_per_immunosuppressive']} days within {rules['window_months']} months: {drug_text}"]
+    parts = [
+        f"immunosuppressives >= {rules['min_days_per_immunosuppressive']} days within {rules['window_months']} months: {drug_text}"
+    ]
     if short:
         parts.append("too short or outside the window: " + ", ".join(f"{d} ({days[d]} days)" for d in short))
     parts.append("glucocorticoid: " + (", ".join(steroids) if steroids else "none documented"))
@@ -180,8 +198,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result("not_met", detail, evidence)
     # A drug whose use is dated elsewhere in the chart is placed, not "unplaced".
     unplaced = {d for d in undated - set(qualifying) if not any(iv.end > iv.start for iv in by_drug.get(d, []))}
-    if history_shown and not enough and has_steroid and len(qualifying) + len(unplaced) >= rules["min_immunosuppressives"]:
-        return result("unknown", detail + f" Past use of {', '.join(sorted(unplaced))} has no dates to place it; review needed.", evidence)
+    if (
+        history_shown
+        and not enough
+        and has_steroid
+        and len(qualifying) + len(unplaced) >= rules["min_immunosuppressives"]
+    ):
+        return result(
+            "unknown",
+            detail + f" Past use of {', '.join(sorted(unplaced))} has no dates to place it; review needed.",
+            evidence,
+        )
     if history_shown and (not enough or not has_steroid):
         return result("not_met", detail, evidence)
     return result("unknown", detail, evidence)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
+
 from nlp.criteria.common import Context, cite, quote, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "sle_diagnosis"
 # Lupus nephritis and neuropsychiatric lupus are SLE by definition.
 _SLE_CONCEPTS = {"sle", "lupus_nephritis", "npsle"}
+_NAMES_LUPUS = re.compile(r"lupus|SLE|\bLN\b", re.IGNORECASE)
 
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether the patient has SLE."""
-    sle = [m for m in mentions if m.concept in _SLE_CONCEPTS]
+    # "Proliferative glomerulonephritis" or "transverse myelitis" alone is not
+    # lupus; only manifestations named as lupus ("lupus nephritis", "NPSLE") are.
+    sle = [m for m in mentions if m.concept == "sle" or (m.concept in _SLE_CONCEPTS and _NAMES_LUPUS.search(m.text))]
     lookalikes = [m for m in mentions if m.concept == "sle_lookalike" and m.is_affirmed]
     # A bare "lupus" is ambiguous in a chart that also holds a look-alike
     # ("drug-induced lupus") or qualified SLE mentions ("r/o SLE", "mother
@@ -34,7 +39,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if latest is not None and not latest.is_negated:
         return result("met", f"SLE documented: {quote(latest)} ({where(latest)}).", evidence)
     if latest is not None:
-        return result("not_met", f"SLE ruled out: {quote(latest)} in \"{latest.sentence.strip()[:80]}\" ({where(latest)}).", evidence)
+        return result(
+            "not_met",
+            f'SLE ruled out: {quote(latest)} in "{latest.sentence.strip()[:80]}" ({where(latest)}).',
+            evidence,
+        )
     if uncertain:
         m = uncertain[-1]
         return result("unknown", f"SLE suspected but not confirmed ({where(m)}).", evidence)

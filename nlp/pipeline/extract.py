@@ -20,8 +20,14 @@ from nlp.resources import protocol
 
 _QUALIFIERS = ("is_negated", "is_historical", "is_hypothetical", "is_family", "is_uncertain")
 _ANTIBODY_CATEGORIES = {
-    "ANTI_DSDNA", "ANTI_HISTONE", "ANTI_CHROMATIN", "ANTI_SM",
-    "ANA", "ANTI_RNP", "ANTI_RO_LA", "ANTIPHOSPHOLIPID",
+    "ANTI_DSDNA",
+    "ANTI_HISTONE",
+    "ANTI_CHROMATIN",
+    "ANTI_SM",
+    "ANA",
+    "ANTI_RNP",
+    "ANTI_RO_LA",
+    "ANTIPHOSPHOLIPID",
 }
 
 
@@ -82,7 +88,7 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
         sent = span.sent
         quals = _qualifiers(span, section, index)
         cues = tuple(
-            f"{mod.category.lower()}: {doc[mod.modifier_span[0]:mod.modifier_span[1]].text}"
+            f"{mod.category.lower()}: {doc[mod.modifier_span[0] : mod.modifier_span[1]].text}"
             for mod in span._.modifiers
         )
         mention = Mention(
@@ -136,14 +142,22 @@ def _medication_lists(doc: Doc, note: NoteRecord) -> list[Mention]:
     for section in doc._.sections:
         if section.category not in ("medications", "medication_history") or section.title_end <= section.title_start:
             continue
-        title = doc[section.title_start:section.title_end]
+        title = doc[section.title_start : section.title_end]
         if title.text.strip():
             out.append(
                 Mention(
-                    patient_id=note.patient_id, note_id=note.note_id, note_date=note.note_date,
-                    note_type=note.note_type, criterion_id="refractory_active_disease",
-                    concept="medication_list", text=title.text, start=title.start_char, end=title.end_char,
-                    section=section.category, sentence=title.sent.text, rule="section heading",
+                    patient_id=note.patient_id,
+                    note_id=note.note_id,
+                    note_date=note.note_date,
+                    note_type=note.note_type,
+                    criterion_id="refractory_active_disease",
+                    concept="medication_list",
+                    text=title.text,
+                    start=title.start_char,
+                    end=title.end_char,
+                    section=section.category,
+                    sentence=title.sent.text,
+                    rule="section heading",
                 )
             )
     return out
@@ -168,7 +182,9 @@ def _same_sentence_neighbours(spans: list[Span], i: int, categories: set[str]) -
     return left, right
 
 
-def _add_values(mentions: list[Mention], spans: list[Span], doc: Doc, note_date: date | None, cutoffs: dict[str, float]) -> None:
+def _add_values(
+    mentions: list[Mention], spans: list[Span], doc: Doc, note_date: date | None, cutoffs: dict[str, float]
+) -> None:
     text = doc.text
     antibody_results: dict[int, values.LabResult | None] = {}
     for i, (mention, span) in enumerate(zip(mentions, spans, strict=True)):
@@ -179,8 +195,8 @@ def _add_values(mentions: list[Mention], spans: list[Span], doc: Doc, note_date:
         if kind == "antibody" or span.label_ == "PREGNANCY_TEST":
             group = _ANTIBODY_CATEGORIES if kind == "antibody" else {"PREGNANCY_TEST"}
             left, right = _same_sentence_neighbours(spans, i, group)
-            after = text[span.end_char:right]
-            before = text[left:span.start_char]
+            after = text[span.end_char : right]
+            before = text[left : span.start_char]
             cutoff = cutoffs.get(meta.get("antibody", ""))
             result = values.read_postfix_result(after, cutoff)
             antibody_results[i] = result
@@ -196,7 +212,7 @@ def _add_values(mentions: list[Mention], spans: list[Span], doc: Doc, note_date:
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":
             left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
-            exposure = values.drug_exposure(text[left:span.start_char], text[span.end_char:right], note_date)
+            exposure = values.drug_exposure(text[left : span.start_char], text[span.end_char : right], note_date)
             mention.attrs.update(drug=meta["drug"], drug_class=meta["drug_class"], **exposure)
             mention.value = _drug_value(mention.attrs)
         elif kind == "age":
@@ -210,7 +226,7 @@ def _add_values(mentions: list[Mention], spans: list[Span], doc: Doc, note_date:
                 mention.attrs["birth_date"] = dm.value.isoformat()
                 mention.value = dm.value.isoformat()
         elif kind == "a1c":
-            value = values.a1c_value(text[span.end_char:sent.end_char])
+            value = values.a1c_value(text[span.end_char : sent.end_char])
             if value is not None:
                 mention.attrs["a1c"] = value
                 mention.value = f"{value:g}%"
@@ -220,7 +236,7 @@ def _add_values(mentions: list[Mention], spans: list[Span], doc: Doc, note_date:
                 mention.attrs["classes"] = classes
                 mention.value = "class " + "/".join(classes)
         elif kind == "proteinuria":
-            grams = values.proteinuria_g(text[span.end_char:sent.end_char])
+            grams = values.proteinuria_g(text[span.end_char : sent.end_char])
             if grams is not None:
                 mention.attrs["protein_g"] = grams
                 mention.value = f"{grams:g} g"
@@ -273,13 +289,27 @@ def _share_list_results(mentions: list[Mention], postfix: dict[int, values.LabRe
     for pos in range(len(order) - 2, -1, -1):
         i, j = order[pos], order[pos + 1]
         a, b = mentions[i], mentions[j]
-        if "result" not in a.attrs and a.attrs.get("after_is_connector") and a.sentence == b.sentence and "result" in b.attrs:
-            _set_result(a, values.LabResult(b.attrs["result"], b.attrs["result_detail"], bool(b.attrs.get("result_uncertain"))))
+        if (
+            "result" not in a.attrs
+            and a.attrs.get("after_is_connector")
+            and a.sentence == b.sentence
+            and "result" in b.attrs
+        ):
+            _set_result(
+                a, values.LabResult(b.attrs["result"], b.attrs["result_detail"], bool(b.attrs.get("result_uncertain")))
+            )
     for pos in range(1, len(order)):
         i, j = order[pos - 1], order[pos]
         a, b = mentions[i], mentions[j]
-        if "result" not in b.attrs and b.attrs.get("before_is_connector") and a.sentence == b.sentence and "result" in a.attrs:
-            _set_result(b, values.LabResult(a.attrs["result"], a.attrs["result_detail"], bool(a.attrs.get("result_uncertain"))))
+        if (
+            "result" not in b.attrs
+            and b.attrs.get("before_is_connector")
+            and a.sentence == b.sentence
+            and "result" in a.attrs
+        ):
+            _set_result(
+                b, values.LabResult(a.attrs["result"], a.attrs["result_detail"], bool(a.attrs.get("result_uncertain")))
+            )
     for i in order:
         mentions[i].attrs.pop("before_is_connector", None)
         mentions[i].attrs.pop("after_is_connector", None)

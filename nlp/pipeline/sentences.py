@@ -23,10 +23,90 @@ _TABLE_ROW = re.compile(r"\.{3,}|\t|\S {3,}\S|^\s*[A-Za-z][\w /%()-]{0,30}\s*[:=
 _TERMINAL = re.compile(r"[.!?:;]\s*$")
 _PUNCT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
 _ABBREVIATIONS = frozenset(
-    """dr mr mrs ms vs v e.g i.e etc approx appt mg no nos st jr sr pt pts hx dx tx rx sx fx fig wk wks yr yrs mo mos
-    min max avg ref inc ca cf al dept est a.m p.m u.s m.d ph.d d.o r.n n.p sig
-    approx. vol oz lb lbs ft hrs hr sec temp resp pulm cardio neuro gi gu ext
-    dept. univ co corp ltd assoc prof sgt gen col capt mt ave blvd""".split()
+    [
+        "dr",
+        "mr",
+        "mrs",
+        "ms",
+        "vs",
+        "v",
+        "e.g",
+        "i.e",
+        "etc",
+        "approx",
+        "appt",
+        "mg",
+        "no",
+        "nos",
+        "st",
+        "jr",
+        "sr",
+        "pt",
+        "pts",
+        "hx",
+        "dx",
+        "tx",
+        "rx",
+        "sx",
+        "fx",
+        "fig",
+        "wk",
+        "wks",
+        "yr",
+        "yrs",
+        "mo",
+        "mos",
+        "min",
+        "max",
+        "avg",
+        "ref",
+        "inc",
+        "ca",
+        "cf",
+        "al",
+        "dept",
+        "est",
+        "a.m",
+        "p.m",
+        "u.s",
+        "m.d",
+        "ph.d",
+        "d.o",
+        "r.n",
+        "n.p",
+        "sig",
+        "approx.",
+        "vol",
+        "oz",
+        "lb",
+        "lbs",
+        "ft",
+        "hrs",
+        "hr",
+        "sec",
+        "temp",
+        "resp",
+        "pulm",
+        "cardio",
+        "neuro",
+        "gi",
+        "gu",
+        "ext",
+        "dept.",
+        "univ",
+        "co",
+        "corp",
+        "ltd",
+        "assoc",
+        "prof",
+        "sgt",
+        "gen",
+        "col",
+        "capt",
+        "mt",
+        "ave",
+        "blvd",
+    ]
 )
 _WRAP_WIDTH = 55
 
@@ -52,16 +132,14 @@ def _ends_sentence(line_text: str, cut: int) -> bool:
     if len(token) == 1 and token.isalpha():
         return False
     # A bare list number at the start of the line ("1. Lupus") is a marker.
-    if token.isdigit() and before[: word.start()].strip() == "":
-        return False
-    return True
+    return not (token.isdigit() and before[: word.start()].strip() == "")
 
 
 def _line_starts_sentence(prev: str, line: str) -> bool:
     """Whether ``line`` opens a new sentence given the previous non-blank line."""
     if _LIST_ITEM.match(line) or _HEADING.match(line) or _CAPS_LINE.match(line):
         return True
-    if _HEADING.match(prev) and prev.rstrip().endswith(":") or _CAPS_LINE.match(prev):
+    if (_HEADING.match(prev) and prev.rstrip().endswith(":")) or _CAPS_LINE.match(prev):
         return True
     if _TERMINAL.search(prev):
         return True
@@ -69,9 +147,7 @@ def _line_starts_sentence(prev: str, line: str) -> bool:
         return True
     first = line.lstrip()[:1]
     # Hard-wrapped prose: a long line with no closing punctuation continues.
-    if first.islower() or len(prev.rstrip()) >= _WRAP_WIDTH:
-        return False
-    return True
+    return not (first.islower() or len(prev.rstrip()) >= _WRAP_WIDTH)
 
 
 def sentence_starts(text: str) -> list[int]:
@@ -111,9 +187,7 @@ def clinical_sentences(doc: Doc) -> Doc:
     for i, token in enumerate(doc):
         while j < n and starts[j] < token.idx:
             j += 1
-        if i == 0:
-            token.is_sent_start = True
-        elif j < n and starts[j] == token.idx:
+        if i == 0 or (j < n and starts[j] == token.idx):
             token.is_sent_start = True
         else:
             token.is_sent_start = False

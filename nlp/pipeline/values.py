@@ -34,12 +34,7 @@ class LabPatterns:
 def lab_patterns() -> LabPatterns:
     """Compile the result patterns from ``pipelines/lab_results.json`` once."""
     raw = load_json(pipelines_dir() / "lab_results.json")
-    return LabPatterns(
-        **{
-            key: re.compile(raw[key], re.IGNORECASE)
-            for key in LabPatterns.__dataclass_fields__
-        }
-    )
+    return LabPatterns(**{key: re.compile(raw[key], re.IGNORECASE) for key in LabPatterns.__dataclass_fields__})
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,14 +99,18 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
             return None
         for pat, label in ((pats.negative, "negative"), (pats.positive, "positive")):
             m = pat.search(rest[:30])
-            if m and rest[m.end():].strip().lower() not in ("", "for"):
+            if m and rest[m.end() :].strip().lower() not in ("", "for"):
                 return LabResult(label, m.group(0).strip())
         return None
     value = float(num.group("num"))
     op = num.group("op") or ""
     tail = rest.lstrip()[num.end() :][:60]
     detail = (op + num.group("num")).strip()
-    flag = re.match(r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|,)", tail, re.IGNORECASE)
+    flag = re.match(
+        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|,)",
+        tail,
+        re.IGNORECASE,
+    )
     if flag:
         word = flag.group(1).lower()
         if word in ("h", "high") or word.startswith("pos"):
@@ -134,7 +133,9 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         return LabResult("negative", detail)
     if cutoff is None:
         return None
-    return LabResult("positive" if value >= cutoff else "negative", f"{detail} (default cutoff {cutoff:g})", uncertain=True)
+    return LabResult(
+        "positive" if value >= cutoff else "negative", f"{detail} (default cutoff {cutoff:g})", uncertain=True
+    )
 
 
 def read_prefix_result(before: str) -> LabResult | None:
@@ -166,12 +167,27 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
 
 # ---------------------------------------------------------------- medications
 
-_START_CUE = re.compile(r"(?:since|started|starting|start(?:ed)? date|initiated|began|begun|from|commenced|on it since|beginning|restarted|resumed|introduced|added)\s*(?:on|in|at|around|about|approximately|~)?\s*$", re.IGNORECASE)
-_END_CUE = re.compile(r"(?:to|until|till|through|thru|-|\u2013|stopped|discontinued|d/c(?:'?d)?|dc'?d|off since|ended|held|completed|finished|tapered off|switched|ceased|through)\s*(?:on|in|at|around|about|approximately|~)?\s*$", re.IGNORECASE)
-_STOPPED = re.compile(r"\b(?:stopped|discontinued|d/c(?:'?d)?|dc'?d|held|off\b|tapered off|switched|ceased|completed|finished|no longer|intoleran\w*|not tolerated|did not tolerate|could not tolerate|unable to tolerate|failed|self-discontinued|ran out)", re.IGNORECASE)
-_CURRENT = re.compile(r"\b(?:currently|continues?|continuing|remains? on|still on|on (?:stable )?(?:dose|\d)|daily|b\.?i\.?d|t\.?i\.?d|q\.?d|weekly|monthly|every \d|q\d|\d+(?:\.\d+)?\s*(?:mg|g|mcg)\b)", re.IGNORECASE)
+_START_CUE = re.compile(
+    r"(?:since|started|starting|start(?:ed)? date|initiated|began|begun|from|commenced|on it since|beginning|restarted|resumed|introduced|added)\s*(?:on|in|at|around|about|approximately|~)?\s*$",
+    re.IGNORECASE,
+)
+_END_CUE = re.compile(
+    r"(?:to|until|till|through|thru|-|\u2013|stopped|discontinued|d/c(?:'?d)?|dc'?d|off since|ended|held|completed|finished|tapered off|switched|ceased|through)\s*(?:on|in|at|around|about|approximately|~)?\s*$",
+    re.IGNORECASE,
+)
+_STOPPED = re.compile(
+    r"\b(?:stopped|discontinued|d/c(?:'?d)?|dc'?d|held|off\b|tapered off|switched|ceased|completed|finished|no longer|intoleran\w*|not tolerated|did not tolerate|could not tolerate|unable to tolerate|failed|self-discontinued|ran out)",
+    re.IGNORECASE,
+)
+_CURRENT = re.compile(
+    r"\b(?:currently|continues?|continuing|remains? on|still on|on (?:stable )?(?:dose|\d)|daily|b\.?i\.?d|t\.?i\.?d|q\.?d|weekly|monthly|every \d|q\d|\d+(?:\.\d+)?\s*(?:mg|g|mcg)\b)",
+    re.IGNORECASE,
+)
 _ALLERGY = re.compile(r"\b(?:allerg\w*|anaphyla\w*|hypersensitivity)\b", re.IGNORECASE)
-_EARLY_STOP = re.compile(r"\b(?:after|within|x|for)\s+(?:only\s+)?(?:about\s+)?(\d+|one|two|three|four|five|six|a few)\s*(days?|weeks?|wks?)\b", re.IGNORECASE)
+_EARLY_STOP = re.compile(
+    r"\b(?:after|within|x|for)\s+(?:only\s+)?(?:about\s+)?(\d+|one|two|three|four|five|six|a few)\s*(days?|weeks?|wks?)\b",
+    re.IGNORECASE,
+)
 
 
 def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, Any]:
@@ -194,8 +210,13 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         ``current`` (bool) and ``allergy`` (bool).
     """
     out: dict[str, Any] = {
-        "start": None, "end": None, "start_precision": None,
-        "duration_days": None, "stopped": False, "current": False, "allergy": False,
+        "start": None,
+        "end": None,
+        "start_precision": None,
+        "duration_days": None,
+        "stopped": False,
+        "current": False,
+        "allergy": False,
     }
     window = after[:160]
     dates = find_dates(window, note_date)
@@ -252,7 +273,10 @@ def birth_date(span_text: str) -> DateMention | None:
 
 # ---------------------------------------------------------------- A1c
 
-_A1C = re.compile(r"^\s*(?:level|value|result)?\s*(?:of|was|is|=|:|-|today)?\s*(?:was|is|of|=|:)?\s*(?P<v>\d{1,2}(?:\.\d{1,2})?)\s*%?", re.IGNORECASE)
+_A1C = re.compile(
+    r"^\s*(?:level|value|result)?\s*(?:of|was|is|=|:|-|today)?\s*(?:was|is|of|=|:)?\s*(?P<v>\d{1,2}(?:\.\d{1,2})?)\s*%?",
+    re.IGNORECASE,
+)
 
 
 def a1c_value(after: str) -> float | None:
@@ -266,9 +290,15 @@ def a1c_value(after: str) -> float | None:
 
 # ---------------------------------------------------------------- nephritis
 
-_CLASS = re.compile(r"\bclass(?:es)?\s*(?P<c>(?:IV|VI|V|I{1,3}|[1-6])\b(?:\s*(?:[-/+&]|and|\+)\s*(?:IV|VI|V|I{1,3}|[1-6])\b)*)", re.IGNORECASE)
+_CLASS = re.compile(
+    r"\bclass(?:es)?\s*(?P<c>(?:IV|VI|V|I{1,3}|[1-6])\b(?:\s*(?:[-/+&]|and|\+)\s*(?:IV|VI|V|I{1,3}|[1-6])\b)*)",
+    re.IGNORECASE,
+)
 _ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
-_PROTEIN = re.compile(r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?", re.IGNORECASE)
+_PROTEIN = re.compile(
+    r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?",
+    re.IGNORECASE,
+)
 
 
 def nephritis_classes(sentence: str) -> list[str]:
@@ -301,9 +331,17 @@ def proteinuria_g(after: str) -> float | None:
 
 # ---------------------------------------------------------------- attribution
 
-_ATTRIBUTED = re.compile(r"\b(?:due to|secondary to|2/2|attributed to|attributable to|from|related to|caused by|in the setting of|triggered by|c/w|consistent with|likely|felt to be|thought to be|from)\s+(?P<cause>[^,.;()]{2,60})", re.IGNORECASE)
-_UNRELATED = re.compile(r"\b(?:unrelated to|not (?:felt to be |thought to be |considered |believed to be )?(?:related|due|secondary|attributable|attributed) to|not (?:a )?(?:manifestation|feature) of|independent of)\s+(?:her |his |the )?(?:lupus|SLE|systemic lupus|NPSLE|CNS lupus|autoimmune disease)", re.IGNORECASE)
-_LUPUS_CAUSE = re.compile(r"\b(?:lupus|SLE|NPSLE|cerebritis|CNS vasculitis|neuropsychiatric|autoimmune|vasculitis)\b", re.IGNORECASE)
+_ATTRIBUTED = re.compile(
+    r"\b(?:due to|secondary to|2/2|attributed to|attributable to|from|related to|caused by|in the setting of|triggered by|c/w|consistent with|likely|felt to be|thought to be|from)\s+(?P<cause>[^,.;()]{2,60})",
+    re.IGNORECASE,
+)
+_UNRELATED = re.compile(
+    r"\b(?:unrelated to|not (?:felt to be |thought to be |considered |believed to be )?(?:related|due|secondary|attributable|attributed) to|not (?:a )?(?:manifestation|feature) of|independent of)\s+(?:her |his |the )?(?:lupus|SLE|systemic lupus|NPSLE|CNS lupus|autoimmune disease)",
+    re.IGNORECASE,
+)
+_LUPUS_CAUSE = re.compile(
+    r"\b(?:lupus|SLE|NPSLE|cerebritis|CNS vasculitis|neuropsychiatric|autoimmune|vasculitis)\b", re.IGNORECASE
+)
 
 
 def attribution(sentence: str, span_text: str) -> str | None:
@@ -323,7 +361,10 @@ def attribution(sentence: str, span_text: str) -> str | None:
 
 # ---------------------------------------------------------------- pregnancy
 
-_WEEKS = re.compile(r"(?P<w>\d{1,2})(?:\s*\+\s*\d|\s*w\s*\d\s*d|\s+\d/7)?\s*(?:weeks?|wks?|w)\b|(?:GA|EGA|gestational\s+age)[:\s]+(?P<w2>\d{1,2})", re.IGNORECASE)
+_WEEKS = re.compile(
+    r"(?P<w>\d{1,2})(?:\s*\+\s*\d|\s*w\s*\d\s*d|\s+\d/7)?\s*(?:weeks?|wks?|w)\b|(?:GA|EGA|gestational\s+age)[:\s]+(?P<w2>\d{1,2})",
+    re.IGNORECASE,
+)
 
 
 def gestational_weeks(text: str) -> int | None:

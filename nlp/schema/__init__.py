@@ -35,9 +35,7 @@ OUTPUT_FILES: dict[str, str] = {
     "manifest": "manifest.json",
 }
 _ALIASES: dict[str, str] = {
-    alias: name
-    for name in SCHEMA_NAMES
-    for alias in (name, OUTPUT_FILES[name], f"{name}.schema.json")
+    alias: name for name in SCHEMA_NAMES for alias in (name, OUTPUT_FILES[name], f"{name}.schema.json")
 }
 _MAX_MESSAGE = 200
 
@@ -82,9 +80,7 @@ def load_schema(name: str) -> dict[str, Any]:
 @cache
 def _validator(name: str) -> Draft202012Validator:
     # The format checker makes "format": "date" reject 2024-02-30.
-    return Draft202012Validator(
-        load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER
-    )
+    return Draft202012Validator(load_schema(name), format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
 def schema_problems(name: str, obj: Any) -> list[str]:
@@ -170,9 +166,7 @@ def validate_output_dir(path: Path | str, *, max_per_file: int = 100) -> list[st
             continue
         pid = obj["patient_id"]
         if pid in patient_ids:
-            report.add(
-                "patients", f"{where}: patient_id {pid!r} appears more than once"
-            )
+            report.add("patients", f"{where}: patient_id {pid!r} appears more than once")
         patient_ids.add(pid)
         for criterion in obj["criteria"].values():
             for eid in criterion.get("evidence_ids", []):
@@ -185,59 +179,43 @@ def validate_output_dir(path: Path | str, *, max_per_file: int = 100) -> list[st
             continue
         eid, pid = obj["evidence_id"], obj["patient_id"]
         if eid in evidence_owner:
-            report.add(
-                "evidence", f"{where}: evidence_id {eid!r} appears more than once"
-            )
+            report.add("evidence", f"{where}: evidence_id {eid!r} appears more than once")
         evidence_owner[eid] = pid
         if obj["end"] - obj["start"] != len(obj["text"]):
             report.add("evidence", f"{where}: end - start does not equal len(text)")
         if patients_present and pid not in patient_ids:
-            report.add(
-                "evidence", f"{where}: patient_id {pid!r} has no line in patients.jsonl"
-            )
+            report.add("evidence", f"{where}: patient_id {pid!r} has no line in patients.jsonl")
     if (out / OUTPUT_FILES["evidence"]).is_file():
         for eid, pid, where in references:
             owner = evidence_owner.get(eid)
             if owner is None:
-                report.add(
-                    "patients", f"{where}: evidence_id {eid!r} is not in evidence.jsonl"
-                )
+                report.add("patients", f"{where}: evidence_id {eid!r} is not in evidence.jsonl")
             elif owner != pid:
                 report.add(
                     "patients",
                     f"{where}: evidence_id {eid!r} belongs to patient {owner!r}",
                 )
 
-    error_lines = sum(
-        1
-        for where, obj in _json_lines(out, "errors", report)
-        if _check(report, "errors", where, obj)
-    )
+    error_lines = sum(1 for where, obj in _json_lines(out, "errors", report) if _check(report, "errors", where, obj))
 
     manifest = _read_manifest(out, report)
-    if manifest is not None and _check(
-        report, "manifest", OUTPUT_FILES["manifest"], manifest
-    ):
+    if manifest is not None and _check(report, "manifest", OUTPUT_FILES["manifest"], manifest):
         counts = manifest["counts"]
         where = OUTPUT_FILES["manifest"]
         if patients_present and counts["patients"] != len(patient_ids):
             report.add(
                 "manifest",
-                f"{where}: counts.patients is {counts['patients']} but patients.jsonl "
-                f"lists {len(patient_ids)}",
+                f"{where}: counts.patients is {counts['patients']} but patients.jsonl lists {len(patient_ids)}",
             )
         if counts["notes_read"] != counts["notes_processed"] + counts["notes_rejected"]:
             report.add(
                 "manifest",
                 f"{where}: counts.notes_read != notes_processed + notes_rejected",
             )
-        if (out / OUTPUT_FILES["errors"]).is_file() and error_lines < counts[
-            "notes_rejected"
-        ]:
+        if (out / OUTPUT_FILES["errors"]).is_file() and error_lines < counts["notes_rejected"]:
             report.add(
                 "manifest",
-                f"{where}: counts.notes_rejected is {counts['notes_rejected']} but "
-                f"errors.jsonl has only {error_lines} valid lines",
+                f"{where}: counts.notes_rejected is {counts['notes_rejected']} but errors.jsonl has only {error_lines} valid lines",
             )
     return report.finish()
 
@@ -260,9 +238,7 @@ class _Report:
         for name in SCHEMA_NAMES:
             extra = self.counts.get(name, 0) - self.max_per_file
             if extra > 0:
-                self.problems.append(
-                    f"{OUTPUT_FILES[name]}: ... and {extra} more problems"
-                )
+                self.problems.append(f"{OUTPUT_FILES[name]}: ... and {extra} more problems")
         return self.problems
 
 
@@ -312,11 +288,7 @@ def _read_manifest(out: Path, report: _Report) -> Any:
 def _field_path(parts: Any) -> str:
     text = ""
     for part in parts:
-        text += (
-            f"[{part}]"
-            if isinstance(part, int)
-            else (f".{part}" if text else str(part))
-        )
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
 

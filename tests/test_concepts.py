@@ -1,0 +1,978 @@
+"""Table-driven tests of what the note pipeline extracts, one criterion family per table.
+
+Each case is a realistic note fragment and the mentions a clinician would
+expect the tool to produce from it: the concept, its ConText qualifiers
+(negated, historical, hypothetical, family, uncertain), its section and the
+values read around it (antibody result, drug exposure, age, nephritis class,
+proteinuria, A1c, ...).  Expectations are clinical, not a snapshot of the
+current output: where the tool is wrong today the case is marked
+``xfail(strict=True)`` with what goes wrong, so fixing the rules turns it
+into an XPASS failure that asks for the mark to be removed.
+
+Check vocabulary
+----------------
+``has(concept, text, **expect)``
+    At least one mention of ``concept`` (whose text contains ``text``,
+    case-insensitively) meets every expectation.  Qualifiers not named are
+    expected False; pass ``ANY`` to not care.  ``attrs={...}`` compares
+    listed keys only (a missing key reads as None); expected values may be
+    matchers such as ``between(170, 190)``.
+``lacks(concept, text)``
+    No mention of ``concept`` at all.
+``not_affirmed(concept, text)``
+    No mention of ``concept`` that is affirmed (i.e. every one is negated,
+    hypothetical, family or uncertain) -- or none at all.
+``not_current(concept, text)``
+    No affirmed mention of ``concept`` that is also not historical.
+``any_of(check, ...)``
+    At least one of the checks passes (for facts the tool may represent in
+    more than one acceptable way).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import pytest
+
+from nlp.records import Mention
+
+# --------------------------------------------------------------------------- #
+# Checks
+# --------------------------------------------------------------------------- #
+
+QUALIFIERS = ("negated", "historical", "hypothetical", "family", "uncertain")
+
+
+class _Any:
+    def __repr__(self) -> str:
+        return "ANY"
+
+
+ANY: Any = _Any()
+
+
+class Matcher:
+    """An expected attribute value that is a predicate, with a readable repr."""
+
+    def __init__(self, label: str, predicate: Callable[[Any], bool]) -> None:
+        self.label = label
+        self.predicate = predicate
+
+    def __call__(self, value: Any) -> bool:
+        try:
+            return bool(self.predicate(value))
+        except (TypeError, ValueError):
+            return False
+
+    def __repr__(self) -> str:
+        return self.label
+
+
+def between(lo: float, hi: float) -> Matcher:
+    return Matcher(f"between({lo}, {hi})", lambda v: v is not None and lo <= v <= hi)
+
+
+def below(limit: float) -> Matcher:
+    return Matcher(f"< {limit}", lambda v: v is not None and v < limit)
+
+
+def startswith(prefix: str) -> Matcher:
+    return Matcher(f"startswith({prefix!r})", lambda v: isinstance(v, str) and v.startswith(prefix))
+
+
+def not_in(*values: Any) -> Matcher:
+    return Matcher(f"not in {values!r}", lambda v: v not in values)
+
+
+def contains(item: Any) -> Matcher:
+    return Matcher(f"contains({item!r})", lambda v: v is not None and item in v)
+
+
+def find(mentions: Sequence[Mention], concept: str, text: str | None = None) -> list[Mention]:
+    """Mentions of ``concept`` whose text contains ``text`` (case-insensitive)."""
+    return [
+        m for m in mentions
+        if m.concept == concept and (text is None or text.lower() in m.text.lower())
+    ]
+
+
+def describe(m: Mention) -> str:
+    """One line per mention for assertion messages."""
+    quals = ",".join(q for q in QUALIFIERS if getattr(m, f"is_{q}")) or "affirmed"
+    attrs = {k: v for k, v in m.attrs.items() if k not in ("result_detail", "lookalike")}
+    parts = [f"{m.concept} {m.text!r}", f"section={m.section}", f"quals={quals}"]
+    if m.value is not None:
+        parts.append(f"value={m.value!r}")
+    if attrs:
+        parts.append(f"attrs={attrs}")
+    return "  ".join(parts)
+
+
+def found_listing(mentions: Sequence[Mention]) -> str:
+    if not mentions:
+        return "    (no mentions at all)"
+    return "\n".join("    " + describe(m) for m in mentions)
+
+
+def _target(concept: str, text: str | None) -> str:
+    return f"{concept}" + (f" ~{text!r}" if text else "")
+
+
+class Check:
+    """A statement about the mentions of one note; returns None or why it failed."""
+
+    def __call__(self, mentions: Sequence[Mention]) -> str | None:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+class has(Check):  # noqa: N801 - reads as a word in the tables
+    def __init__(
+        self,
+        concept: str,
+        text: str | None = None,
+        *,
+        section: Any = ANY,
+        value: Any = ANY,
+        attrs: dict[str, Any] | None = None,
+        **quals: Any,
+    ) -> None:
+        unknown = set(quals) - set(QUALIFIERS)
+        if unknown:
+            raise TypeError(f"unknown qualifier(s) {sorted(unknown)}")
+        self.concept = concept
+        self.text = text
+        self.section = section
+        self.value = value
+        self.attrs = attrs or {}
+        self.quals = {q: quals.get(q, False) for q in QUALIFIERS}
+
+    def __repr__(self) -> str:
+        want = [f"{q}={v}" for q, v in self.quals.items() if v is not ANY and v]
+        if self.section is not ANY:
+            want.append(f"section={self.section}")
+        if self.value is not ANY:
+            want.append(f"value={self.value!r}")
+        want += [f"{k}={v!r}" for k, v in self.attrs.items()]
+        return f"has {_target(self.concept, self.text)}" + (f" with {', '.join(want)}" if want else " (affirmed)")
+
+    def mismatches(self, m: Mention) -> list[str]:
+        out = []
+        for q, want in self.quals.items():
+            got = getattr(m, f"is_{q}")
+            if want is not ANY and got != want:
+                out.append(f"is_{q}={got} (want {want})")
+        if self.section is not ANY and m.section != self.section:
+            out.append(f"section={m.section!r} (want {self.section!r})")
+        if self.value is not ANY and m.value != self.value:
+            out.append(f"value={m.value!r} (want {self.value!r})")
+        for key, want in self.attrs.items():
+            got = m.attrs.get(key)
+            ok = want(got) if isinstance(want, Matcher) else got == want
+            if not ok:
+                out.append(f"attrs[{key!r}]={got!r} (want {want!r})")
+        return out
+
+    def __call__(self, mentions: Sequence[Mention]) -> str | None:
+        candidates = find(mentions, self.concept, self.text)
+        if not candidates:
+            return f"expected {self!r}: no such mention"
+        reasons = []
+        for m in candidates:
+            bad = self.mismatches(m)
+            if not bad:
+                return None
+            reasons.append(f"{m.text!r}: " + "; ".join(bad))
+        return f"expected {self!r}: closest mentions differ: " + " | ".join(reasons)
+
+
+class lacks(Check):  # noqa: N801
+    def __init__(self, concept: str, text: str | None = None) -> None:
+        self.concept, self.text = concept, text
+
+    def __repr__(self) -> str:
+        return f"lacks {_target(self.concept, self.text)}"
+
+    def __call__(self, mentions: Sequence[Mention]) -> str | None:
+        hits = find(mentions, self.concept, self.text)
+        if hits:
+            return f"expected no {_target(self.concept, self.text)} mention, found {[m.text for m in hits]}"
+        return None
+
+
+class not_affirmed(Check):  # noqa: N801
+    def __init__(self, concept: str, text: str | None = None) -> None:
+        self.concept, self.text = concept, text
+
+    def __repr__(self) -> str:
+        return f"not_affirmed {_target(self.concept, self.text)}"
+
+    def __call__(self, mentions: Sequence[Mention]) -> str | None:
+        hits = [m for m in find(mentions, self.concept, self.text) if m.is_affirmed]
+        if hits:
+            return f"expected no affirmed {_target(self.concept, self.text)} mention, found affirmed {[m.text for m in hits]}"
+        return None
+
+
+class not_current(Check):  # noqa: N801
+    def __init__(self, concept: str, text: str | None = None) -> None:
+        self.concept, self.text = concept, text
+
+    def __repr__(self) -> str:
+        return f"not_current {_target(self.concept, self.text)}"
+
+    def __call__(self, mentions: Sequence[Mention]) -> str | None:
+        hits = [m for m in find(mentions, self.concept, self.text) if m.is_affirmed and not m.is_historical]
+        if hits:
+            return f"expected no current affirmed {_target(self.concept, self.text)} mention, found {[m.text for m in hits]}"
+        return None
+
+
+class any_of(Check):  # noqa: N801
+    def __init__(self, *checks: Check) -> None:
+        self.checks = checks
+
+    def __repr__(self) -> str:
+        return "any_of(" + " OR ".join(repr(c) for c in self.checks) + ")"
+
+    def __call__(self, mentions: Sequence[Mention]) -> str | None:
+        failures = [c(mentions) for c in self.checks]
+        if any(f is None for f in failures):
+            return None
+        return "none of the alternatives held: " + " || ".join(f for f in failures if f)
+
+
+def case(case_id: str, text: str, *checks: Check, xfail: str | None = None):
+    """One table row: a note text and the checks that must all hold."""
+    if not checks:
+        raise ValueError(f"case {case_id} has no checks")
+    marks = [pytest.mark.xfail(reason=xfail, strict=True)] if xfail else []
+    return pytest.param(text, checks, id=case_id, marks=marks)
+
+
+def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) -> None:
+    failures = [f for f in (c(mentions) for c in checks) if f]
+    if failures:
+        pytest.fail(
+            "note: " + repr(text) + "\n"
+            + "\n".join("  FAILED " + f for f in failures)
+            + "\n  mentions found:\n" + found_listing(mentions),
+            pytrace=False,
+        )
+
+
+# --------------------------------------------------------------------------- #
+# SLE diagnosis and its look-alikes
+# --------------------------------------------------------------------------- #
+
+SLE_CASES = [
+    case("sle-full-name", "Assessment: 34F with systemic lupus erythematosus diagnosed in 2019, on hydroxychloroquine.",
+         has("sle", "systemic lupus")),
+    case("sle-abbreviation", "Dx: SLE (meets 2019 EULAR/ACR classification criteria).",
+         has("sle", "SLE")),
+    case("sle-bare-lupus", "Her lupus has been difficult to control this year.",
+         has("sle", "lupus")),
+    case("sle-section-assessment", "ASSESSMENT AND PLAN:\n1. SLE with active inflammatory arthritis.",
+         has("sle", "SLE", section="assessment_and_plan")),
+    case("sle-problem-list", "PAST MEDICAL HISTORY:\n1. Systemic lupus erythematosus\n2. Hypertension",
+         has("sle", "systemic lupus", section="past_medical_history", historical=ANY)),
+    case("sle-history-of-still-has-it", "History of SLE since 2015 with arthritis and serositis.",
+         has("sle", "SLE", historical=ANY)),
+    case("sle-lookalike-lupus-anticoagulant", "Lupus anticoagulant positive on two occasions 12 weeks apart.",
+         has("sle_lookalike", "lupus anticoagulant"), not_affirmed("sle")),
+    case("sle-lookalike-lac-abbreviation", "Hypercoagulable workup: LAC positive, dRVVT ratio 1.6.",
+         has("sle_lookalike", "LAC"), lacks("sle")),
+    case("sle-lookalike-discoid", "Discoid lupus of the scalp with scarring alopecia, treated with topical clobetasol.",
+         has("sle_lookalike", "discoid"), not_affirmed("sle")),
+    case("sle-lookalike-dle-abbreviation", "Biopsy-proven DLE of the conchal bowls.",
+         has("sle_lookalike", "DLE"), lacks("sle")),
+    case("sle-lookalike-subacute-cutaneous", "Subacute cutaneous lupus erythematosus on sun-exposed arms; no systemic features.",
+         has("sle_lookalike", "cutaneous lupus"), not_affirmed("sle")),
+    case("sle-lookalike-cutaneous-only", "Cutaneous lupus only, without systemic involvement.",
+         has("sle_lookalike", "cutaneous lupus"), not_affirmed("sle")),
+    case("sle-lookalike-hydralazine-induced", "Hydralazine-induced lupus, resolved after hydralazine was stopped.",
+         has("sle_lookalike", "hydralazine-induced lupus", historical=ANY), not_affirmed("sle")),
+    case("sle-lookalike-drug-induced", "Impression: drug-induced lupus from minocycline.",
+         has("sle_lookalike", "drug-induced lupus"), not_affirmed("sle")),
+    case("sle-lookalike-anti-tnf-induced", "Anti-TNF induced lupus after two years of adalimumab.",
+         has("sle_lookalike", "induced lupus"), not_affirmed("sle")),
+    case("sle-lookalike-lupus-like", "She has a lupus-like syndrome with arthralgias and a positive ANA.",
+         has("sle_lookalike", "lupus-like"), not_affirmed("sle")),
+    case("sle-lookalike-lupus-pernio", "Lupus pernio on the nose from her sarcoidosis.",
+         has("sle_lookalike", "lupus pernio"), not_affirmed("sle")),
+    case("sle-lookalike-neonatal", "Her first child had neonatal lupus with congenital heart block.",
+         has("sle_lookalike", "neonatal lupus", family=ANY), not_affirmed("sle")),
+    case("sle-lookalike-uctd", "Diagnosis remains UCTD with Raynaud and arthralgias.",
+         has("sle_lookalike", "UCTD"), lacks("sle")),
+    case("sle-lookalike-mctd", "Mixed connective tissue disease with high-titer U1-RNP.",
+         has("sle_lookalike", "mixed connective tissue disease"), lacks("sle")),
+    case("sle-uncertain-r-o", "Referred by PCP to r/o SLE given photosensitive rash and arthralgias.",
+         has("sle", "SLE", uncertain=True)),
+    case("sle-uncertain-rule-out", "Rule out systemic lupus; complements and dsDNA sent.",
+         not_affirmed("sle"), has("sle", "systemic lupus", uncertain=True, hypothetical=ANY)),
+    case("sle-uncertain-possible", "Possible early SLE versus UCTD.",
+         has("sle", "SLE", uncertain=True)),
+    case("sle-uncertain-probable", "Probable SLE; awaiting serologies.",
+         has("sle", "SLE", uncertain=True)),
+    case("sle-uncertain-concern-for", "Concern for evolving lupus given new cytopenias and low C3.",
+         has("sle", "lupus", uncertain=True)),
+    case("sle-hypothetical-if-this-is-lupus", "If this is lupus, she would need hydroxychloroquine long term.",
+         has("sle", "lupus", hypothetical=True)),
+    case("sle-negated-no-evidence", "No evidence of SLE on this evaluation.",
+         has("sle", "SLE", negated=True)),
+    case("sle-negated-does-not-meet-criteria", "She does not meet classification criteria for SLE.",
+         has("sle", "SLE", negated=True)),
+    case("sle-negated-ruled-out", "SLE was ruled out by rheumatology in 2020.",
+         has("sle", "SLE", negated=True, historical=ANY)),
+    case("sle-negated-never-diagnosed", "She has never been diagnosed with lupus.",
+         has("sle", "lupus", negated=True)),
+    case("sle-family-history-sentence", "Family history of SLE in a maternal aunt.",
+         has("sle", "SLE", family=True)),
+    case("sle-family-mother-has-lupus", "Her mother has lupus and hypothyroidism.",
+         has("sle", "lupus", family=True)),
+    case("sle-family-heading", "FAMILY HISTORY:\nSister - lupus\nFather - CAD",
+         has("sle", "lupus", family=True, section="family_history")),
+    case("sle-family-heading-with-patient-sle-below",
+         "FAMILY HISTORY:\nMother - SLE\n\nASSESSMENT:\nSLE, active.",
+         has("sle", "SLE", family=True, section="family_history"),
+         has("sle", "SLE", section="assessment_and_plan")),
+    case("sle-not-sledai", "SLEDAI-2K 4 today.",
+         lacks("sle")),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), SLE_CASES)
+def test_sle_and_lookalikes(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# Lupus nephritis
+# --------------------------------------------------------------------------- #
+
+NEPHRITIS_CASES = [
+    case("ln-isn-rps-class-iv", "Renal biopsy 01/2025: ISN/RPS class IV-G (A) lupus nephritis.",
+         has("ln_class", attrs={"classes": contains("IV")}),
+         has("lupus_nephritis", attrs={"classes": ["IV"]})),
+    case("ln-class-iii", "Class III lupus nephritis diagnosed on biopsy in December 2024.",
+         has("ln_class", attrs={"classes": ["III"]})),
+    case("ln-class-v-membranous", "Biopsy showed membranous lupus nephritis, class V.",
+         has("lupus_nephritis", attrs={"classes": ["V"]})),
+    case("ln-class-iii-plus-v", "Biopsy-proven class III + V lupus nephritis.",
+         has("ln_class", attrs={"classes": ["III", "V"]})),
+    case("ln-class-ii-mesangial", "Class II mesangial lupus nephritis on biopsy.",
+         has("ln_class", attrs={"classes": ["II"]})),
+    case("ln-who-class-iv", "Kidney biopsy: WHO class IV diffuse proliferative nephritis.",
+         has("ln_class", "WHO class IV", attrs={"classes": contains("IV")})),
+    case("ln-isn-rps-arabic-numeral", "ISN/RPS class 4 LN with crescents.",
+         has("ln_class", attrs={"classes": ["IV"]})),
+    case("ln-ln-abbrev-class-v", "LN class V, on tacrolimus and MMF.",
+         has("lupus_nephritis", "LN", attrs={"classes": ["V"]})),
+    case("ln-proliferative", "Diffuse proliferative lupus nephritis requiring induction.",
+         has("lupus_nephritis", "proliferative")),
+    case("ln-no-class-stated", "Lupus nephritis, biopsy-proven; on mycophenolate.",
+         has("lupus_nephritis", "lupus nephritis", attrs={"classes": None})),
+    case("ln-historical-with-complete-response",
+         "History of class IV lupus nephritis in 2016, now in complete renal response.",
+         has("ln_class", "class IV", historical=True),
+         has("renal_remission", "complete renal response")),
+    case("ln-complete-renal-response", "Achieved complete renal response on MMF in 2023.",
+         has("renal_remission", "complete renal response")),
+    case("ln-partial-response", "Partial renal response at 6 months of induction.",
+         has("renal_remission", "partial renal response")),
+    case("ln-nephritis-in-remission", "Nephritis in complete remission since 2022.",
+         has("renal_remission", "remission")),
+    case("ln-no-evidence-of-lupus-nephritis", "No evidence of lupus nephritis; creatinine 0.7.",
+         has("lupus_nephritis", "lupus nephritis", negated=True)),
+    case("ln-no-evidence-of-nephritis", "No evidence of nephritis on today's urinalysis.",
+         any_of(has("no_renal_disease"), has("lupus_nephritis", negated=True)),
+         not_affirmed("lupus_nephritis"),
+         xfail="bare 'nephritis' matches no target: neither no_renal_disease nor a negated lupus_nephritis is produced"),
+    case("ln-no-renal-involvement", "SLE without renal involvement to date.",
+         has("no_renal_disease", "renal involvement")),
+    case("ln-bland-sediment", "Urinalysis: bland urine sediment, no blood.",
+         has("no_renal_disease", "bland")),
+    case("ln-never-had", "She has never had lupus nephritis.",
+         has("lupus_nephritis", negated=True)),
+    case("ln-uncertain-concern-for", "Concern for lupus nephritis given rising creatinine; biopsy planned.",
+         has("lupus_nephritis", uncertain=True)),
+    case("ln-hypothetical-if", "If lupus nephritis develops, would start mycophenolate.",
+         has("lupus_nephritis", hypothetical=True)),
+    case("ln-family-sentence", "Her mother had lupus nephritis requiring dialysis.",
+         has("lupus_nephritis", family=True, historical=ANY)),
+    case("ln-family-heading", "FAMILY HISTORY:\nAunt with lupus nephritis.",
+         has("lupus_nephritis", family=True, section="family_history")),
+    case("ln-flare-with-upcr", "LN flare with UPCR 1.8 g/g.",
+         has("lupus_nephritis", "LN"),
+         has("proteinuria", "UPCR", attrs={"protein_g": 1.8})),
+    case("ln-upcr-g-per-g", "UPCR 2.4 g/g today, up from 0.9.",
+         has("proteinuria", "UPCR", attrs={"protein_g": 2.4})),
+    case("ln-upcr-mg-per-g", "UPCR 850 mg/g.",
+         has("proteinuria", "UPCR", attrs={"protein_g": 0.85})),
+    case("ln-upcr-long-name-mg-per-g", "Urine protein/creatinine ratio: 3200 mg/g (H)",
+         has("proteinuria", attrs={"protein_g": 3.2})),
+    case("ln-upcr-mg-per-mg", "Spot urine protein-to-creatinine ratio 0.3 mg/mg.",
+         has("proteinuria", attrs={"protein_g": 0.3})),
+    case("ln-upcr-bare-mg-number", "UPCR 1200 on 02/10/2025.",
+         has("proteinuria", "UPCR", attrs={"protein_g": 1.2})),
+    case("ln-24h-protein-g", "24-hour urine protein 3.5 g.",
+         has("proteinuria", attrs={"protein_g": 3.5})),
+    case("ln-24h-protein-mg-day", "24 hr urine protein 450 mg/day.",
+         has("proteinuria", attrs={"protein_g": 0.45})),
+    case("ln-nephrotic-range", "Nephrotic-range proteinuria with anasarca.",
+         has("proteinuria", "nephrotic")),
+    case("ln-proteinuria-negated", "No proteinuria on dipstick.",
+         has("proteinuria", negated=True)),
+    case("ln-rbc-casts", "Urine microscopy with RBC casts and dysmorphic RBCs.",
+         has("active_sediment", "RBC casts")),
+    case("ln-active-sediment", "Active urinary sediment noted on repeat UA.",
+         has("active_sediment", "active urinary sediment")),
+    case("ln-no-rbc-casts", "No RBC casts seen.",
+         has("active_sediment", "RBC casts", negated=True)),
+    case("ln-casts-absent", "Red cell casts absent.",
+         has("active_sediment", "casts", negated=True)),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), NEPHRITIS_CASES)
+def test_lupus_nephritis(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# CNS lupus and neurological symptoms
+# --------------------------------------------------------------------------- #
+
+CNS_CASES = [
+    case("cns-seizure-attributed-to-npsle", "Generalized tonic-clonic seizure last week attributed to NPSLE.",
+         has("seizure", "seizure", attrs={"attributed_to": "lupus"})),
+    case("cns-npsle-seizure-2012-history", "History of NPSLE seizure in 2012.",
+         has("seizure", historical=True), has("npsle", historical=True)),
+    case("cns-lupus-seizure-2012-dated-only", "She had a lupus-related seizure in 2012 and was treated with cyclophosphamide.",
+         any_of(has("seizure", historical=True), has("seizure", attrs={"event_date": startswith("2012")}))),
+    case("cns-seizure-free", "Seizure-free since 2019 on levetiracetam.",
+         has("seizure_free"), lacks("seizure")),
+    case("cns-no-further-seizures", "No further seizures since discharge.",
+         any_of(has("seizure_free"), has("seizure", negated=True)), not_affirmed("seizure")),
+    case("cns-status-epilepticus", "Status epilepticus on admission requiring intubation.",
+         has("seizure", "status epilepticus")),
+    case("cns-negated-no-seizures", "No seizures or psychosis.",
+         has("seizure", negated=True), has("psychosis", negated=True)),
+    case("cns-negated-ros-negative-for", "ROS: negative for headache, seizures.",
+         has("headache", negated=True), has("seizure", negated=True)),
+    case("cns-family-brother-epilepsy", "Her brother has epilepsy.",
+         has("seizure", "epilepsy", family=True)),
+    case("cns-family-heading", "FAMILY HISTORY:\nFather - seizures as a child",
+         has("seizure", family=True, section="family_history", historical=ANY)),
+    case("cns-hypothetical-return-if-seizure", "Return to the ED if she has a seizure.",
+         has("seizure", hypothetical=True)),
+    case("cns-psychosis-lupus", "Lupus psychosis with auditory hallucinations, admitted for pulse steroids.",
+         has("psychosis", "psychosis", attrs={"attributed_to": "lupus"})),
+    case("cns-psychosis-steroid-not-lupus", "Psychosis attributed to high-dose prednisone rather than lupus.",
+         has("psychosis", attrs={"attributed_to": "other"}),
+         xfail="attribution reads the whole cause phrase 'high-dose prednisone rather than lupus', sees 'lupus' and returns attributed_to='lupus'"),
+    case("cns-psychosis-history-resolved", "History of lupus psychosis in 2018, resolved.",
+         has("psychosis", historical=True, attrs={"attributed_to": "lupus"})),
+    case("cns-hallucinations-negated", "No hallucinations or paranoid delusions.",
+         has("psychosis", "hallucinations", negated=True)),
+    case("cns-acute-confusional-state", "Acute confusional state felt to be due to SLE.",
+         has("organic_brain_syndrome", "acute confusional state", attrs={"attributed_to": "lupus"})),
+    case("cns-organic-brain-syndrome", "Organic brain syndrome due to SLE.",
+         has("organic_brain_syndrome", attrs={"attributed_to": "lupus"})),
+    case("cns-delirium-other-cause", "Delirium secondary to urosepsis, now clearing.",
+         has("organic_brain_syndrome", "delirium", attrs={"attributed_to": "other"})),
+    case("cns-cerebritis", "Admitted in January with lupus cerebritis.",
+         has("npsle", "cerebritis")),
+    case("cns-cns-vasculitis-ruled-out", "CNS vasculitis was ruled out by angiography.",
+         has("npsle", "CNS vasculitis", negated=True)),
+    case("cns-uncertain-possible-npsle", "Possible NPSLE; MRI brain pending.",
+         has("npsle", uncertain=True)),
+    case("cns-lupus-headache", "Severe lupus headache unresponsive to opioids.",
+         has("headache", "lupus headache", attrs={"attributed_to": "lupus"})),
+    case("cns-headache-secondary-to-sle", "Daily headaches felt to be secondary to active SLE.",
+         has("headache", attrs={"attributed_to": "lupus"})),
+    case("cns-migraine-unrelated-to-sle", "Migraine without aura since adolescence, unrelated to SLE.",
+         has("headache_other_cause", "migraine", attrs={"attributed_to": "other"})),
+    case("cns-headache-unrelated-to-lupus", "Headache unrelated to lupus, likely tension-type.",
+         has("headache", attrs={"attributed_to": "other"})),
+    case("cns-headache-caffeine", "Headache attributed to caffeine withdrawal.",
+         has("headache", attrs={"attributed_to": "other"})),
+    case("cns-headache-unattributed", "Reports intermittent headaches for 2 weeks.",
+         has("headache", attrs={"attributed_to": None})),
+    case("cns-denies-headache", "Denies headache, vision changes or focal weakness.",
+         has("headache", negated=True)),
+    case("cns-migraine-pmh", "PMH:\n- Migraines\n- Hypothyroidism",
+         has("headache_other_cause", "migraine", section="past_medical_history", historical=ANY)),
+    case("cns-patient-instructions-hypothetical", "PATIENT INSTRUCTIONS:\nCall 911 for any seizure or new severe headache.",
+         has("seizure", hypothetical=True, section="patient_instructions"),
+         has("headache", hypothetical=True, section="patient_instructions")),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), CNS_CASES)
+def test_cns(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# Pregnancy, lactation and the facts that rule them out
+# --------------------------------------------------------------------------- #
+
+PREGNANCY_CASES = [
+    case("preg-g2p1-22-weeks-gestation", "28 y/o G2P1 at 22 weeks gestation, followed by MFM.",
+         has("pregnancy", attrs={"gestational_weeks": 22})),
+    case("preg-g2p1-at-22-weeks", "28 y/o G2P1 at 22 weeks, here for lupus follow-up.",
+         has("pregnancy", attrs={"gestational_weeks": 22}),
+         xfail="'G2P1 at 22 weeks' without a trailing 'gestation'/'pregnant' word matches only obstetric_history; no pregnancy mention"),
+    case("preg-iup-8-weeks", "Ultrasound confirms a viable IUP at 8 weeks.",
+         has("pregnancy", "IUP", attrs={"gestational_weeks": 8}),
+         xfail="the IUP mention is found but gestational_weeks is read only from the span text, so the 8 weeks after it is lost"),
+    case("preg-8-weeks-iup", "8 weeks IUP by early ultrasound.",
+         has("pregnancy", attrs={"gestational_weeks": 8})),
+    case("preg-ga-notation", "GA 30w2d by early US, on aspirin 81 mg.",
+         has("pregnancy", attrs={"gestational_weeks": 30})),
+    case("preg-third-trimester", "Third trimester; growth scans every 4 weeks.",
+         has("pregnancy", "trimester")),
+    case("preg-currently-pregnant", "She is currently pregnant with her second child.",
+         has("pregnancy", "pregnant")),
+    case("preg-not-pregnant", "She is not pregnant.",
+         has("pregnancy", "pregnant", negated=True)),
+    case("preg-denies-pregnancy", "Denies pregnancy; LMP 2 weeks ago.",
+         has("pregnancy", negated=True)),
+    case("preg-urine-hcg-negative", "Urine hCG negative today.",
+         has("pregnancy_test", attrs={"result": "negative"})),
+    case("preg-upt-neg", "UPT: neg",
+         has("pregnancy_test", attrs={"result": "negative"})),
+    case("preg-serum-bhcg-positive", "Serum beta-hCG positive (1,250 mIU/mL).",
+         has("pregnancy_test", attrs={"result": "positive"})),
+    case("preg-positive-pregnancy-test", "Positive pregnancy test at home, confirmed in clinic.",
+         has("pregnancy_test", attrs={"result": "positive"})),
+    case("preg-hcg-pending", "Serum hCG pending.",
+         has("pregnancy_test", hypothetical=ANY, attrs={"result": "pending"})),
+    case("preg-will-check-hcg", "Will check urine hCG before cyclophosphamide.",
+         has("pregnancy_test", hypothetical=True, attrs={"result": not_in("positive", "negative")})),
+    case("preg-uncertain-possible-early-pregnancy", "Possible early pregnancy; repeat quantitative hCG in 48 hours.",
+         has("pregnancy", "pregnancy", uncertain=True)),
+    case("preg-hypothetical-if-pregnant", "If she becomes pregnant, switch mycophenolate to azathioprine.",
+         has("pregnancy", "pregnant", hypothetical=True)),
+    case("preg-hypothetical-planning", "She is planning a pregnancy next year; counseled on MMF teratogenicity.",
+         not_affirmed("pregnancy"),
+         xfail="'planning a pregnancy' has no hypothetical cue (only 'plan to <verb>'), so the pregnancy mention is affirmed"),
+    case("preg-historical-prior-pregnancy", "Prior pregnancy in 2019 complicated by preeclampsia.",
+         has("pregnancy", historical=True)),
+    case("preg-pregnancy-losses-not-current", "History of two pregnancy losses.",
+         not_current("pregnancy")),
+    case("preg-family-sister", "Her sister is pregnant with twins.",
+         has("pregnancy", "pregnant", family=True)),
+    case("preg-postpartum", "Now 6 weeks postpartum after an uncomplicated vaginal delivery.",
+         has("postpartum", "postpartum")),
+    case("preg-breastfeeding", "Currently breastfeeding her 3-month-old.",
+         has("lactation", "breastfeeding"), lacks("age")),
+    case("preg-nursing-infant", "Nursing her infant; pumping breast milk at work.",
+         has("lactation", "nursing")),
+    case("preg-not-breastfeeding", "She is not breastfeeding.",
+         has("lactation", negated=True)),
+    case("preg-stopped-breastfeeding", "Stopped breastfeeding in January.",
+         not_current("lactation")),
+    case("preg-postmenopausal", "Postmenopausal since age 50.",
+         has("not_childbearing", "postmenopausal")),
+    case("preg-hysterectomy", "S/p total abdominal hysterectomy in 2015 for fibroids.",
+         has("not_childbearing", "hysterectomy", historical=ANY)),
+    case("preg-male-45-yo-m", "45 y/o M with SLE and class IV LN.",
+         has("sex_male", "45 y/o M"), lacks("sex_female")),
+    case("preg-sex-male-field", "Sex: Male\nDOB: 01/02/1980",
+         has("sex_male", "Male")),
+    case("preg-this-gentleman", "This gentleman presents with new rash.",
+         has("sex_male", "gentleman")),
+    case("preg-female-34-yo-f", "34 y/o F with SLE.",
+         has("sex_female", "34 y/o F"), lacks("sex_male")),
+    case("preg-obstetric-history-section", "OB HISTORY:\nG3P2012",
+         has("obstetric_history", "G3P2012", section="past_medical_history", historical=ANY)),
+    case("preg-male-partner-not-male-patient", "Her male partner is supportive.",
+         lacks("sex_male")),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), PREGNANCY_CASES)
+def test_pregnancy_and_lactation(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# Autoantibodies: the four that count, the look-alikes, results in many styles
+# --------------------------------------------------------------------------- #
+
+POS = {"result": "positive"}
+NEG = {"result": "negative"}
+
+ANTIBODY_CASES = [
+    case("ab-dsdna-value-flag-ref", "anti-dsDNA 87 IU/mL (H) ref <30",
+         has("anti_dsdna", attrs=POS)),
+    case("ab-dsdna-colon-negative", "dsDNA: negative",
+         has("anti_dsdna", attrs=NEG)),
+    case("ab-dsdna-ref-range-normal", "Anti-dsDNA 12 IU/mL (0-29)",
+         has("anti_dsdna", attrs=NEG)),
+    case("ab-dsdna-elevated-word", "dsDNA elevated at 210 IU/mL.",
+         has("anti_dsdna", attrs=POS)),
+    case("ab-dsdna-bare-number", "dsDNA 250",
+         has("anti_dsdna", attrs=POS)),
+    case("ab-dsdna-plus-sign", "dsDNA (+), C3 low.",
+         has("anti_dsdna", attrs=POS)),
+    case("ab-dsdna-was-negative", "Anti-dsDNA antibody was negative.",
+         has("anti_dsdna", negated=ANY, attrs=NEG)),
+    case("ab-dsdna-titer-below", "anti-dsDNA <1:10",
+         has("anti_dsdna", attrs=NEG)),
+    case("ab-crithidia-titer", "Crithidia 1:160",
+         has("anti_dsdna", "Crithidia", attrs=POS)),
+    case("ab-dsdna-farr", "dsDNA by Farr 45 IU/mL (H).",
+         has("anti_dsdna", attrs=POS)),
+    case("ab-prefix-positive-for-dsdna", "She is positive for anti-dsDNA.",
+         has("anti_dsdna", attrs=POS)),
+    case("ab-prefix-negative-for-sm", "Negative for anti-Sm.",
+         has("anti_sm", negated=ANY, attrs=NEG)),
+    case("ab-sm-antibody-positive", "anti-Sm antibody positive",
+         has("anti_sm", attrs=POS)),
+    case("ab-smith-antibody-negative", "Smith antibody negative",
+         has("anti_sm", "Smith", attrs=NEG)),
+    case("ab-anti-smith-weakly-positive", "Anti-Smith weakly positive.",
+         has("anti_sm", attrs=POS)),
+    case("ab-sm-not-detected", "Anti-Sm not detected.",
+         has("anti_sm", negated=ANY, attrs=NEG)),
+    case("ab-nucleosome-positive", "anti-nucleosome positive",
+         has("anti_chromatin", "nucleosome", attrs=POS)),
+    case("ab-chromatin-value-ref", "anti-chromatin 45 U (ref <20)",
+         has("anti_chromatin", attrs=POS)),
+    case("ab-chromatin-value-below-ref", "Anti-chromatin 8 U (ref <20).",
+         has("anti_chromatin", attrs=NEG)),
+    case("ab-histone-positive", "anti-histone positive",
+         has("anti_histone", attrs=POS)),
+    case("ab-histone-negative", "Anti-histone Ab: negative (<1.0)",
+         has("anti_histone", attrs=NEG)),
+    case("ab-list-all-negative", "dsDNA, Sm, RNP all negative.",
+         has("anti_dsdna", attrs=NEG), has("anti_sm", "Sm", attrs=NEG), has("anti_rnp", attrs=NEG)),
+    case("ab-list-prefix-positive", "Positive for anti-dsDNA and anti-nucleosome antibodies.",
+         has("anti_dsdna", attrs=POS), has("anti_chromatin", attrs=POS)),
+    case("ab-mixed-prefixes", "Positive ANA, negative dsDNA.",
+         has("ana", attrs=POS), has("anti_dsdna", attrs=NEG)),
+    case("ab-sm-negative-rnp-positive", "Anti-Sm negative, anti-RNP positive.",
+         has("anti_sm", attrs=NEG), has("anti_rnp", attrs=POS)),
+    case("ab-lab-table-dotted", "LABS:\nAnti-dsDNA ........ 312 IU/mL H\nAnti-Sm ........... <1.0 U",
+         has("anti_dsdna", section="labs", attrs=POS), has("anti_sm", section="labs", attrs=NEG)),
+    case("ab-lookalike-ana", "ANA 1:640 speckled.",
+         has("ana", attrs=POS), lacks("anti_dsdna"), lacks("anti_sm"), lacks("anti_chromatin"), lacks("anti_histone")),
+    case("ab-lookalike-anti-rnp", "Anti-RNP positive (>8.0 AI).",
+         has("anti_rnp", attrs=POS), lacks("anti_sm")),
+    case("ab-lookalike-anti-sm-rnp", "Anti-Sm/RNP positive.",
+         has("anti_rnp", "Sm/RNP", attrs=POS), lacks("anti_sm")),
+    case("ab-lookalike-ssa-ro", "SSA/Ro positive, SSB/La negative.",
+         has("anti_ro_la", attrs=POS), lacks("anti_sm"), lacks("anti_dsdna")),
+    case("ab-lookalike-antiphospholipid", "Antiphospholipid antibodies positive; on warfarin.",
+         has("antiphospholipid", attrs=POS), lacks("anti_dsdna")),
+    case("ab-lookalike-anticardiolipin", "Anticardiolipin IgG 45 GPL (H).",
+         has("antiphospholipid", attrs=POS)),
+    case("ab-pending", "Anti-dsDNA pending.",
+         has("anti_dsdna", hypothetical=ANY, attrs={"result": "pending"})),
+    case("ab-will-check-dsdna", "Will check dsDNA and complements at next visit.",
+         has("anti_dsdna", hypothetical=True, attrs={"result": not_in("positive", "negative")})),
+    case("ab-ordered", "Anti-dsDNA, C3 and C4 ordered today.",
+         has("anti_dsdna", hypothetical=ANY, attrs={"result": not_in("positive", "negative")})),
+    case("ab-plan-line-check", "PLAN:\n- check anti-Sm and anti-histone",
+         has("anti_sm", hypothetical=True, attrs={"result": not_in("positive", "negative")}),
+         has("anti_histone", hypothetical=True, attrs={"result": not_in("positive", "negative")})),
+    case("ab-family-sister", "Her sister has a positive anti-dsDNA.",
+         has("anti_dsdna", family=True, attrs=POS)),
+    case("ab-historical-previously", "Previously anti-Sm positive (2018).",
+         has("anti_sm", historical=True, attrs=POS)),
+    case("ab-uncertain-equivocal", "Equivocal anti-dsDNA at 32 IU/mL (ref <30); will repeat.",
+         has("anti_dsdna", uncertain=True, hypothetical=ANY)),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), ANTIBODY_CASES)
+def test_autoantibodies(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# Medications
+# --------------------------------------------------------------------------- #
+
+IS = "immunosuppressives"
+GC = "glucocorticoids"
+
+MEDICATION_CASES = [
+    case("med-mmf-since-month", "MMF 1500 mg BID since 03/2023.",
+         has("drug", "MMF", attrs={"drug": "mycophenolate", "drug_class": IS, "start": startswith("2023-03"),
+                                   "current": True, "stopped": False})),
+    case("med-aza-range-stopped", "AZA 2021-06 to 2022-01, stopped for cytopenias.",
+         has("drug", "AZA", historical=ANY, attrs={"drug": "azathioprine", "start": startswith("2021-06"),
+                                                    "end": startswith("2022-01"), "stopped": True})),
+    case("med-mtx-x-6-months", "MTX x 6 months in 2022, stopped for transaminitis.",
+         has("drug", "MTX", historical=ANY, attrs={"drug": "methotrexate", "duration_days": between(170, 190), "stopped": True})),
+    case("med-stopped-after-2-weeks", "Azathioprine stopped after 2 weeks for intolerance (nausea).",
+         has("drug", "azathioprine", attrs={"drug": "azathioprine", "duration_days": between(10, 20), "stopped": True})),
+    case("med-allergy-heading", "ALLERGIES:\nAzathioprine - pancreatitis\nSulfa - rash",
+         has("drug", "azathioprine", section="allergies")),
+    case("med-allergy-inline", "Allergic to methotrexate (hives).",
+         has("drug", "methotrexate", attrs={"allergy": True})),
+    case("med-plan-to-start-belimumab", "Plan to start belimumab 200 mg SC weekly.",
+         has("drug", "belimumab", hypothetical=True, attrs={"drug": "belimumab", "drug_class": IS})),
+    case("med-consider-rituximab", "Consider rituximab if no response to MMF by summer.",
+         has("drug", "rituximab", hypothetical=True)),
+    case("med-might-need-voclosporin", "Might need voclosporin if proteinuria persists.",
+         has("drug", "voclosporin", hypothetical=True)),
+    case("med-cellcept-brand", "CellCept 1 g twice daily.",
+         has("drug", "CellCept", attrs={"drug": "mycophenolate", "drug_class": IS, "current": True})),
+    case("med-benlysta-brand", "Benlysta IV monthly since 09/2023.",
+         has("drug", "Benlysta", attrs={"drug": "belimumab", "drug_class": IS, "start": startswith("2023-09")})),
+    case("med-saphnelo-brand", "Saphnelo 300 mg IV every 4 weeks, started 06/2024.",
+         has("drug", "Saphnelo", attrs={"drug": "anifrolumab", "drug_class": IS, "start": startswith("2024-06")})),
+    case("med-lupkynis-brand", "Lupkynis 23.7 mg BID added 10/2024.",
+         has("drug", "Lupkynis", attrs={"drug": "voclosporin", "drug_class": IS, "start": startswith("2024-10")})),
+    case("med-rituximab-dated", "Rituximab 1 g x2 on 05/12/2024.",
+         has("drug", "rituximab", attrs={"drug": "rituximab", "drug_class": IS, "start": "2024-05-12"})),
+    case("med-hydroxychloroquine-not-counted", "Hydroxychloroquine 200 mg BID.",
+         has("drug", "hydroxychloroquine", attrs={"drug": "hydroxychloroquine", "drug_class": "not_counted"})),
+    case("med-plaquenil-not-counted", "Plaquenil 400 mg daily.",
+         has("drug", "Plaquenil", attrs={"drug": "hydroxychloroquine", "drug_class": "not_counted"})),
+    case("med-prednisone-10-daily", "Prednisone 10 mg daily.",
+         has("drug", "prednisone", attrs={"drug": "prednisone", "drug_class": GC, "current": True})),
+    case("med-pulse-methylprednisolone", "Pulse methylprednisolone 1 g x3 days in 01/2025.",
+         has("drug", "methylprednisolone", attrs={"drug": "methylprednisolone", "drug_class": GC})),
+    case("med-medications-heading", "MEDICATIONS:\n- Mycophenolate mofetil 1000 mg BID\n- Prednisone 5 mg daily",
+         has("drug", "mycophenolate", section="medications", attrs={"drug": "mycophenolate"}),
+         has("drug", "prednisone", section="medications", attrs={"drug": "prednisone"})),
+    case("med-tacrolimus-discontinued", "Tacrolimus discontinued 11/2024 due to tremor.",
+         has("drug", "tacrolimus", attrs={"stopped": True, "end": startswith("2024-11")})),
+    case("med-mmf-held", "MMF held during admission for pneumonia.",
+         has("drug", "MMF", attrs={"stopped": True, "current": False})),
+    case("med-never-on-rituximab", "She has never received rituximab.",
+         has("drug", "rituximab", negated=True)),
+    case("med-previously-cyclophosphamide", "Previously treated with IV cyclophosphamide (Euro-Lupus) in 2019.",
+         has("drug", "cyclophosphamide", historical=True, attrs={"drug": "cyclophosphamide", "drug_class": IS})),
+    case("med-family-methotrexate", "Her mother takes methotrexate for RA.",
+         has("drug", "methotrexate", family=True)),
+    case("med-obinutuzumab-brand", "Gazyva infusion 12/2024 per nephrology.",
+         has("drug", "Gazyva", attrs={"drug": "obinutuzumab", "drug_class": IS})),
+    case("med-steroids-generic-since-year", "Has been on oral steroids continuously since 2020.",
+         has("drug", "steroids", attrs={"drug_class": GC, "start": startswith("2020")})),
+    case("med-mtx-weekly-current", "MTX 20 mg weekly with folic acid.",
+         has("drug", "MTX", attrs={"drug": "methotrexate", "current": True})),
+    case("med-lowercase-word-not-drug", "Discussed the pros and cons of the trial; she prefers to wait.",
+         lacks("drug")),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), MEDICATION_CASES)
+def test_medications(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# Age
+# --------------------------------------------------------------------------- #
+
+AGE_CASES = [
+    case("age-34-yo-f", "34 y/o F with SLE presents for follow-up.",
+         has("age", "34", attrs={"age_years": 34})),
+    case("age-17-year-old", "This is a 17-year-old female referred by pediatric rheumatology.",
+         has("age", "17", attrs={"age_years": 17})),
+    case("age-28f", "28F presenting with rash and arthralgias.",
+         has("age", "28F", attrs={"age_years": 28})),
+    case("age-19yo", "19yo woman with new-onset nephritis.",
+         has("age", attrs={"age_years": 19})),
+    case("age-years-old", "She is 45 years old.",
+         has("age", attrs={"age_years": 45})),
+    case("age-field", "Age: 52",
+         has("age", attrs={"age_years": 52})),
+    case("age-dob-slashes", "DOB 03/14/1990",
+         has("date_of_birth", attrs={"birth_date": "1990-03-14"})),
+    case("age-dob-month-name", "Date of birth: July 4, 1985",
+         has("date_of_birth", attrs={"birth_date": "1985-07-04"})),
+    case("age-dob-iso", "DOB: 2008-05-20",
+         has("date_of_birth", attrs={"birth_date": "2008-05-20"})),
+    case("age-family-mother", "Her mother, 62 years old, has rheumatoid arthritis.",
+         has("age", "62", family=True)),
+    case("age-family-son", "Her son is 4 years old and healthy.",
+         has("age", "4", family=True)),
+    case("age-infant-months-not-patient-age", "Breastfeeding her 3-month-old daughter.",
+         lacks("age")),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), AGE_CASES)
+def test_age(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+AGE_RESOLVE_CASES = [
+    pytest.param("SLE diagnosed at age 16.", "unknown", None, id="age-resolve-onset-age-only"),
+    pytest.param("34 y/o F, diagnosed with SLE at age 16.", "met", "34", id="age-resolve-stated-age-beats-onset-age"),
+    pytest.param("Arthralgias since age 12; now 17-year-old female.", "not_met", "17", id="age-resolve-since-age-ignored-minor"),
+    pytest.param("Lupus onset at age 14. DOB 03/14/1990.", "met", "1990-03-14", id="age-resolve-dob-beats-onset-age"),
+    pytest.param("DOB: 2008-05-20", "not_met", "16 years", id="age-resolve-dob-minor"),
+    pytest.param("Her mother, 62 years old, has RA.", "unknown", None, id="age-resolve-family-age-ignored"),
+]
+
+
+@pytest.mark.parametrize(("text", "status", "rationale_has"), AGE_RESOLVE_CASES)
+def test_age_resolver(process, text, status, rationale_has):
+    """An onset age ("diagnosed at age 16") or a relative's age is not the patient's age."""
+    from nlp.criteria import age
+    from nlp.criteria.common import Context
+
+    mentions = process(text)
+    res = age.resolve(mentions, Context.for_patient(process.note_date, 1))
+    assert res.status == status, f"{text!r}: status {res.status!r} ({res.rationale}); mentions:\n{found_listing(mentions)}"
+    if rationale_has:
+        assert rationale_has in res.rationale, f"{text!r}: rationale {res.rationale!r} lacks {rationale_has!r}"
+
+
+# --------------------------------------------------------------------------- #
+# Major chronic illness and its control
+# --------------------------------------------------------------------------- #
+
+CHRONIC_CASES = [
+    case("ill-a1c-11-2", "Hemoglobin A1c 11.2% today.",
+         has("hba1c", attrs={"a1c": 11.2})),
+    case("ill-a1c-6-4", "A1c 6.4% in January.",
+         has("hba1c", attrs={"a1c": 6.4})),
+    case("ill-hba1c-colon", "HbA1c: 9.8 %",
+         has("hba1c", attrs={"a1c": 9.8})),
+    case("ill-a1c-was", "Last A1c was 7.1, at goal.",
+         has("hba1c", attrs={"a1c": 7.1})),
+    case("ill-poorly-controlled-diabetes", "Poorly controlled type 2 diabetes on insulin glargine.",
+         has("uncontrolled_illness", attrs={"illness": "diabetes"})),
+    case("ill-uncontrolled-hypertension", "Uncontrolled hypertension, BP 182/104 today.",
+         has("uncontrolled_illness", "hypertension", attrs={"illness": "hypertension"})),
+    case("ill-bp-remains-poorly-controlled", "Blood pressure remains poorly controlled despite three agents.",
+         has("uncontrolled_illness", attrs={"illness": "hypertension"})),
+    case("ill-well-controlled-hypertension", "Well-controlled hypertension on amlodipine.",
+         has("controlled_illness", attrs={"illness": "hypertension"}), lacks("uncontrolled_illness")),
+    case("ill-diabetes-well-controlled", "Diabetes is well controlled on metformin.",
+         has("controlled_illness", attrs={"illness": "diabetes"}), lacks("uncontrolled_illness")),
+    case("ill-decompensated-heart-failure", "Admitted last month for decompensated heart failure (EF 25%).",
+         has("uncontrolled_illness", "decompensated", attrs={"illness": "heart failure"})),
+    case("ill-metastatic-breast-cancer", "Metastatic breast cancer on chemotherapy.",
+         has("uncontrolled_illness", "metastatic breast cancer", attrs={"illness": "cancer"})),
+    case("ill-breast-cancer-in-remission", "Breast cancer in remission since 2015.",
+         has("controlled_illness", attrs={"illness": "cancer"}, historical=ANY), not_current("uncontrolled_illness")),
+    case("ill-colon-cancer-completed-chemo", "History of stage III colon cancer, completed chemotherapy in 2018, NED since.",
+         not_current("uncontrolled_illness")),
+    case("ill-dka-admission", "Admission for DKA in January 2025.",
+         has("uncontrolled_illness", "DKA", attrs={"illness": "diabetes"})),
+    case("ill-copd-exacerbation", "COPD exacerbation requiring admission in February.",
+         has("uncontrolled_illness", attrs={"illness": "lung disease"})),
+    case("ill-hiv-undetectable", "HIV on ART with undetectable viral load.",
+         has("controlled_illness", attrs={"illness": "infection"})),
+    case("ill-negated-no-history-diabetes", "No history of diabetes or hypertension.",
+         lacks("uncontrolled_illness")),
+    case("ill-family-heading-cancer", "FAMILY HISTORY:\nMother - metastatic breast cancer",
+         has("uncontrolled_illness", family=True, section="family_history")),
+    case("ill-family-sentence-diabetes", "Her father has poorly controlled diabetes.",
+         has("uncontrolled_illness", family=True)),
+    case("ill-hypothetical-if-a1c", "If A1c is above 9, will refer to endocrinology.",
+         has("hba1c", hypothetical=True)),
+    case("ill-uncertain-possible-uncontrolled-htn", "Possible uncontrolled hypertension versus white-coat effect.",
+         has("uncontrolled_illness", uncertain=True)),
+    case("ill-historical-prior-dka", "Remote history of DKA in 2009, none since.",
+         has("uncontrolled_illness", "DKA", historical=True)),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), CHRONIC_CASES)
+def test_chronic_illness(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# Lupus disease activity
+# --------------------------------------------------------------------------- #
+
+ACTIVITY_CASES = [
+    case("act-lupus-flare", "Lupus flare with polyarthritis and oral ulcers.",
+         has("disease_active", "flare")),
+    case("act-active-arthritis", "Active arthritis in both wrists and MCPs.",
+         has("disease_active", "active arthritis")),
+    case("act-malar-rash", "Malar rash and painful oral ulcers today.",
+         has("disease_active", "malar rash")),
+    case("act-persistent-activity-despite", "Persistent disease activity despite MMF and belimumab.",
+         has("disease_active", "persistent")),
+    case("act-sledai-2k-10", "SLEDAI-2K 10",
+         has("sledai", attrs={"sledai": 10})),
+    case("act-sledai-0", "SLEDAI 0",
+         has("sledai", attrs={"sledai": 0})),
+    case("act-sledai-score-today-is", "SLEDAI-2K score today is 6 (arthritis, low complement, dsDNA).",
+         has("sledai", attrs={"sledai": 6})),
+    case("act-selena-sledai", "SELENA-SLEDAI: 12",
+         has("sledai", attrs={"sledai": 12})),
+    case("act-sledai-at-diagnosis-past", "SLEDAI was 14 at diagnosis in 2018.",
+         any_of(has("sledai", historical=True), has("sledai", attrs={"event_date": startswith("2018")}))),
+    case("act-in-remission", "SLE in remission on hydroxychloroquine alone.",
+         has("disease_inactive", "remission", historical=ANY)),
+    case("act-quiescent", "Disease quiescent; continue current regimen.",
+         has("disease_inactive", "quiescent")),
+    case("act-lldas", "Low disease activity state (LLDAS) achieved in 2024.",
+         has("disease_inactive")),
+    case("act-negated-no-flares", "No flares since last visit.",
+         has("disease_active", negated=True)),
+    case("act-negated-no-active-synovitis", "No active synovitis on exam.",
+         has("disease_active", negated=True)),
+    case("act-historical-flare-2019", "History of lupus flare in 2019 requiring hospitalization.",
+         has("disease_active", "flare", historical=True)),
+    case("act-hypothetical-call-if-flare", "Counseled to call if flare symptoms recur.",
+         has("disease_active", "flare", hypothetical=True)),
+    case("act-uncertain-possible-flare", "Possible mild flare vs viral arthralgia.",
+         has("disease_active", "flare", uncertain=True)),
+    case("act-family-flare", "Her sister, who also has lupus, had a flare last month.",
+         has("disease_active", "flare", family=True)),
+    case("act-cancer-remission-is-not-lupus-remission", "Breast cancer in remission since 2015.",
+         lacks("disease_inactive"),
+         xfail="the activity rule matches any bare 'remission', so a cancer's remission becomes lupus disease_inactive"),
+    case("act-renal-response-not-sledai", "Complete renal response; SLEDAI-2K 2 for low complement.",
+         has("sledai", attrs={"sledai": 2}), has("renal_remission")),
+]
+
+
+@pytest.mark.parametrize(("text", "checks"), ACTIVITY_CASES)
+def test_disease_activity(process, text, checks):
+    run_checks(process(text), text, checks)
+
+
+# --------------------------------------------------------------------------- #
+# Sanity: the tables themselves
+# --------------------------------------------------------------------------- #
+
+ALL_TABLES = {
+    "sle": SLE_CASES,
+    "nephritis": NEPHRITIS_CASES,
+    "cns": CNS_CASES,
+    "pregnancy": PREGNANCY_CASES,
+    "antibodies": ANTIBODY_CASES,
+    "medications": MEDICATION_CASES,
+    "age": AGE_CASES + AGE_RESOLVE_CASES,
+    "chronic_illness": CHRONIC_CASES,
+    "activity": ACTIVITY_CASES,
+}
+
+
+def test_case_ids_are_unique_and_plentiful():
+    ids = [p.id for table in ALL_TABLES.values() for p in table]
+    dupes = sorted({i for i in ids if ids.count(i) > 1})
+    assert not dupes, f"duplicate case ids: {dupes}"
+    assert len(ids) >= 170, f"only {len(ids)} cases"
+
+
+def test_offsets_point_at_mention_text(process):
+    """Every mention's start/end slice the note to exactly its text (the contract's evidence rule)."""
+    text = "FAMILY HISTORY:\nMother - SLE\n\nLABS:\nAnti-dsDNA 87 IU/mL (H)\n\nMEDICATIONS:\nMMF 1 g BID since 03/2023"
+    mentions = process(text)
+    assert mentions, "no mentions"
+    bad = [describe(m) for m in mentions if text[m.start:m.end] != m.text]
+    assert not bad, f"offsets do not match text: {bad}"
+
+
+def test_undated_note_is_processed(process):
+    mentions = process("34 y/o F with SLE; anti-dsDNA positive.", note_date=None)
+    assert find(mentions, "sle") and find(mentions, "anti_dsdna"), found_listing(mentions)

@@ -1,0 +1,400 @@
+"""Resolvers are pure functions of hand-made mentions: no spaCy needed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import pytest
+
+from nlp.criteria import eligibility, resolve_patient, screening_date_for
+from nlp.criteria.autoantibody import latest_results
+from nlp.criteria.common import Context
+from nlp.criteria.refractory import Interval, days_in_window, exposure_interval, merge
+from nlp.records import CriterionResult, Mention
+
+SCREEN = date(2025, 3, 1)
+
+
+def mention(
+    concept: str, criterion: str, note_date: date | None = date(2025, 2, 1), note_id: str = "N1", **kw: Any
+) -> Mention:
+    attrs = kw.pop("attrs", {})
+    return Mention(
+        patient_id="P1",
+        note_id=note_id,
+        note_date=note_date,
+        note_type="Clinic note",
+        criterion_id=criterion,
+        concept=concept,
+        text=kw.pop("text", concept),
+        start=kw.pop("start", 0),
+        end=kw.pop("end", len(concept)),
+        section=kw.pop("section", None),
+        sentence=kw.pop("sentence", concept),
+        attrs=attrs,
+        **kw,
+    )
+
+
+def drug(name: str, cls: str, note_date: date, **attrs: Any) -> Mention:
+    base = {
+        "drug": name,
+        "drug_class": cls,
+        "start": None,
+        "end": None,
+        "duration_days": None,
+        "stopped": False,
+        "current": False,
+        "allergy": False,
+    }
+    base.update(attrs)
+    return mention("drug", "refractory_active_disease", note_date=note_date, attrs=base, note_id=f"N{note_date}")
+
+
+def statuses(mentions: list[Mention]) -> dict[str, str]:
+    result = resolve_patient("P1", mentions, SCREEN, note_count=3)
+    return {cid: r.status for cid, r in result.criteria.items()}
+
+
+def test_eligibility_rule() -> None:
+    met = CriterionResult("met", "")
+    not_met = CriterionResult("not_met", "")
+    unknown = CriterionResult("unknown", "")
+    inc = ["age_18_or_older", "sle_diagnosis", "refractory_active_disease", "autoantibody_positive"]
+    exc = [
+        "active_severe_lupus_nephritis",
+        "active_severe_cns_lupus",
+        "unmanaged_major_chronic_illness",
+        "pregnant_or_lactating",
+    ]
+    all_good = {**{c: met for c in inc}, **{c: not_met for c in exc}}
+    assert eligibility(all_good) == "eligible"
+    assert eligibility({**all_good, "pregnant_or_lactating": met}) == "ineligible"
+    assert eligibility({**all_good, "sle_diagnosis": not_met}) == "ineligible"
+    assert eligibility({**all_good, "pregnant_or_lactating": unknown}) == "needs_review"
+
+
+@pytest.mark.parametrize(
+    ("dates", "fixed", "expected"),
+    [
+        pytest.param([date(2024, 1, 1), None, date(2025, 2, 1)], None, date(2025, 2, 1), id="latest-dated-note"),
+        pytest.param([None], None, date(2026, 1, 1), id="no-dates-today"),
+        pytest.param([date(2024, 1, 1)], date(2025, 6, 1), date(2025, 6, 1), id="fixed-date-wins"),
+    ],
+)
+def test_screening_date_rule(dates: list[date | None], fixed: date | None, expected: date) -> None:
+    assert screening_date_for(dates, fixed, today=date(2026, 1, 1)) == expected
+
+
+def test_latest_antibody_result_wins_both_ways() -> None:
+    old_pos = mention(
+        "anti_dsdna",
+        "autoantibody_positive",
+        note_date=date(2022, 1, 1),
+        note_id="A",
+        attrs={"antibody": "anti_dsdna", "result": "positive"},
+    )
+    new_neg = mention(
+        "anti_dsdna",
+        "autoantibody_positive",
+        note_date=date(2025, 1, 1),
+        note_id="B",
+        attrs={"antibody": "anti_dsdna", "result": "negative"},
+    )
+    assert latest_results([old_pos, new_neg], SCREEN)["anti_dsdna"][0] == "negative"
+    old_neg = mention(
+        "anti_sm",
+        "autoantibody_positive",
+        note_date=date(2022, 1, 1),
+        note_id="A",
+        attrs={"antibody": "anti_sm", "result": "negative"},
+    )
+    new_pos = mention(
+        "anti_sm",
+        "autoantibody_positive",
+        note_date=date(2025, 1, 1),
+        note_id="B",
+        attrs={"antibody": "anti_sm", "result": "positive"},
+    )
+    assert latest_results([old_neg, new_pos], SCREEN)["anti_sm"][0] == "positive"
+
+
+def test_result_after_screening_is_ignored() -> None:
+    later = mention(
+        "anti_dsdna",
+        "autoantibody_positive",
+        note_date=date(2025, 6, 1),
+        attrs={"antibody": "anti_dsdna", "result": "positive"},
+    )
+    assert latest_results([later], SCREEN)["anti_dsdna"][0] == "not_found"
+
+
+def test_pending_test_is_not_a_result() -> None:
+    pending = mention("anti_dsdna", "autoantibody_positive", attrs={"antibody": "anti_dsdna", "result": "pending"})
+    assert statuses([pending])["autoantibody_positive"] == "unknown"
+
+
+def test_merge_joins_current_listings_and_counts_window_days() -> None:
+    ctx = Context.for_patient(SCREEN, 3)
+    a = exposure_interval(drug("mycophenolate", "immunosuppressives", date(2024, 6, 1), current=True), ctx)
+    b = exposure_interval(drug("mycophenolate", "immunosuppressives", date(2024, 11, 1), current=True), ctx)
+    assert isinstance(a, Interval) and isinstance(b, Interval)
+    spans = merge([a, b], join_gap_days=200)
+    assert spans == [(date(2024, 6, 1), date(2024, 11, 1))]
+    assert days_in_window(spans, date(2023, 3, 1), SCREEN) == 154
+
+
+def _refractory(*drugs: Mention, active: bool = True) -> str:
+    activity = mention("disease_active" if active else "disease_inactive", "refractory_active_disease")
+    return statuses([*drugs, activity])["refractory_active_disease"]
+
+
+def test_refractory_met_with_steroid_and_two_long_trials() -> None:
+    assert (
+        _refractory(
+            drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+            drug("belimumab", "immunosuppressives", date(2025, 2, 1), start="2024-03-01", current=True),
+        )
+        == "met"
+    )
+
+
+def test_refractory_two_week_trial_does_not_count() -> None:
+    assert (
+        _refractory(
+            drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+            drug("leflunomide", "immunosuppressives", date(2025, 2, 1), duration_days=14, stopped=True),
+        )
+        == "not_met"
+    )
+
+
+def test_refractory_trial_outside_24_months_does_not_count() -> None:
+    assert (
+        _refractory(
+            drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+            drug(
+                "methotrexate",
+                "immunosuppressives",
+                date(2025, 2, 1),
+                start="2019-01-01",
+                end="2021-06-30",
+                stopped=True,
+            ),
+        )
+        == "not_met"
+    )
+
+
+def test_refractory_remission_is_not_active() -> None:
+    assert (
+        _refractory(
+            drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+            drug("belimumab", "immunosuppressives", date(2025, 2, 1), start="2024-03-01", current=True),
+            active=False,
+        )
+        == "not_met"
+    )
+
+
+def test_refractory_allergy_and_planned_drugs_do_not_count() -> None:
+    allergy = drug("azathioprine", "immunosuppressives", date(2025, 2, 1), start="2023-01-01", current=True)
+    allergy.section = "allergies"
+    planned = drug("belimumab", "immunosuppressives", date(2025, 2, 1), start="2023-01-01", current=True)
+    planned.is_hypothetical = True
+    assert (
+        _refractory(
+            drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+            allergy,
+            planned,
+        )
+        == "not_met"
+    )
+
+
+@pytest.mark.parametrize(
+    ("mentions", "expected"),
+    [
+        pytest.param([mention("sle", "sle_diagnosis")], "met", id="sle-affirmed"),
+        pytest.param([mention("sle", "sle_diagnosis", is_family=True)], "not_met", id="sle-family-only"),
+        pytest.param([mention("sle", "sle_diagnosis", is_uncertain=True)], "unknown", id="sle-uncertain"),
+        pytest.param(
+            [mention("sle_lookalike", "sle_diagnosis", text="lupus anticoagulant")], "not_met", id="lookalike-only"
+        ),
+        pytest.param(
+            [mention("lupus_nephritis", "active_severe_lupus_nephritis", text="lupus nephritis")],
+            "met",
+            id="lupus-nephritis-implies-sle",
+        ),
+        pytest.param(
+            [mention("lupus_nephritis", "active_severe_lupus_nephritis", text="proliferative glomerulonephritis")],
+            "not_met",
+            id="unnamed-gn-is-not-sle",
+        ),
+    ],
+)
+def test_sle_diagnosis(mentions: list[Mention], expected: str) -> None:
+    assert statuses(mentions)["sle_diagnosis"] == expected
+
+
+@pytest.mark.parametrize(
+    ("mentions", "expected"),
+    [
+        pytest.param(
+            [mention("lupus_nephritis", "active_severe_lupus_nephritis", attrs={"classes": ["IV"]})],
+            "met",
+            id="class-iv-active",
+        ),
+        pytest.param(
+            [mention("lupus_nephritis", "active_severe_lupus_nephritis", attrs={"classes": ["II"]})],
+            "not_met",
+            id="class-ii-not-severe",
+        ),
+        pytest.param(
+            [
+                mention(
+                    "lupus_nephritis", "active_severe_lupus_nephritis", attrs={"classes": ["IV"]}, is_historical=True
+                )
+            ],
+            "not_met",
+            id="class-iv-history",
+        ),
+        pytest.param(
+            [
+                mention("lupus_nephritis", "active_severe_lupus_nephritis", attrs={"classes": ["IV"]}, start=0),
+                mention("renal_remission", "active_severe_lupus_nephritis", start=40),
+            ],
+            "not_met",
+            id="later-remission-wins",
+        ),
+        pytest.param([], "not_met", id="nothing-mentioned"),
+    ],
+)
+def test_nephritis(mentions: list[Mention], expected: str) -> None:
+    assert statuses(mentions)["active_severe_lupus_nephritis"] == expected
+
+
+@pytest.mark.parametrize(
+    ("mentions", "expected"),
+    [
+        pytest.param(
+            [mention("pregnancy", "pregnant_or_lactating", attrs={"gestational_weeks": 22})], "met", id="22-weeks"
+        ),
+        pytest.param(
+            [
+                mention(
+                    "pregnancy", "pregnant_or_lactating", note_date=date(2023, 1, 1), attrs={"gestational_weeks": 22}
+                )
+            ],
+            "unknown",
+            id="old-pregnancy-no-outcome",
+        ),
+        pytest.param(
+            [mention("pregnancy_test", "pregnant_or_lactating", attrs={"result": "negative"})],
+            "not_met",
+            id="hcg-negative",
+        ),
+        pytest.param([mention("sex_male", "pregnant_or_lactating")], "not_met", id="male"),
+        pytest.param([mention("lactation", "pregnant_or_lactating")], "met", id="breastfeeding"),
+        pytest.param(
+            [mention("lactation", "pregnant_or_lactating", is_negated=True)], "not_met", id="not-breastfeeding"
+        ),
+        pytest.param([], "unknown", id="nothing-mentioned"),
+    ],
+)
+def test_pregnancy(mentions: list[Mention], expected: str) -> None:
+    assert statuses(mentions)["pregnant_or_lactating"] == expected
+
+
+@pytest.mark.parametrize(
+    ("mentions", "expected"),
+    [
+        pytest.param([mention("seizure", "active_severe_cns_lupus")], "met", id="current-seizure"),
+        pytest.param([mention("seizure", "active_severe_cns_lupus", is_historical=True)], "not_met", id="past-seizure"),
+        pytest.param([mention("headache", "active_severe_cns_lupus")], "not_met", id="unattributed-headache"),
+        pytest.param(
+            [mention("headache", "active_severe_cns_lupus", attrs={"attributed_to": "lupus"})],
+            "met",
+            id="lupus-headache",
+        ),
+        pytest.param(
+            [mention("headache_other_cause", "active_severe_cns_lupus", text="migraine")], "not_met", id="migraine"
+        ),
+    ],
+)
+def test_cns(mentions: list[Mention], expected: str) -> None:
+    assert statuses(mentions)["active_severe_cns_lupus"] == expected
+
+
+@pytest.mark.parametrize(
+    ("mentions", "expected"),
+    [
+        pytest.param([mention("hba1c", "unmanaged_major_chronic_illness", attrs={"a1c": 11.2})], "met", id="a1c-high"),
+        pytest.param(
+            [mention("hba1c", "unmanaged_major_chronic_illness", attrs={"a1c": 6.4})], "not_met", id="a1c-controlled"
+        ),
+        pytest.param(
+            [mention("uncontrolled_illness", "unmanaged_major_chronic_illness", attrs={"illness": "heart failure"})],
+            "met",
+            id="decompensated",
+        ),
+        pytest.param(
+            [
+                mention(
+                    "uncontrolled_illness",
+                    "unmanaged_major_chronic_illness",
+                    note_date=date(2024, 6, 1),
+                    attrs={"illness": "diabetes"},
+                ),
+                mention(
+                    "controlled_illness",
+                    "unmanaged_major_chronic_illness",
+                    note_date=date(2025, 2, 1),
+                    attrs={"illness": "diabetes"},
+                ),
+            ],
+            "not_met",
+            id="later-control-wins",
+        ),
+    ],
+)
+def test_chronic_illness(mentions: list[Mention], expected: str) -> None:
+    assert statuses(mentions)["unmanaged_major_chronic_illness"] == expected
+
+
+@pytest.mark.parametrize(
+    ("mentions", "expected"),
+    [
+        pytest.param(
+            [mention("date_of_birth", "age_18_or_older", attrs={"birth_date": "2007-11-04"})], "not_met", id="dob-17"
+        ),
+        pytest.param(
+            [mention("age", "age_18_or_older", note_date=date(2024, 9, 1), attrs={"age_years": 17})],
+            "not_met",
+            id="17-half-year-ago",
+        ),
+        pytest.param(
+            [mention("age", "age_18_or_older", note_date=date(2023, 9, 1), attrs={"age_years": 17})],
+            "met",
+            id="17-two-years-ago",
+        ),
+        pytest.param(
+            [mention("age", "age_18_or_older", attrs={"age_years": 34}, is_family=True)],
+            "unknown",
+            id="relative-age-ignored",
+        ),
+        pytest.param(
+            [mention("age", "age_18_or_older", attrs={"age_years": 16}, sentence="diagnosed at age 16", text="age 16")],
+            "unknown",
+            id="onset-age-ignored",
+        ),
+    ],
+)
+def test_age(mentions: list[Mention], expected: str) -> None:
+    assert statuses(mentions)["age_18_or_older"] == expected
