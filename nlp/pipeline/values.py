@@ -107,7 +107,7 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     tail = rest.lstrip()[num.end() :][:60]
     detail = (op + num.group("num")).strip()
     flag = re.match(
-        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|,)",
+        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|[,.;])",
         tail,
         re.IGNORECASE,
     )
@@ -322,6 +322,8 @@ def proteinuria_g(after: str) -> float | None:
         return None
     value = float(m.group("v"))
     unit = (m.group("u") or "").lower()
+    if unit in ("mg/mg",):
+        return value
     if unit.startswith("mg"):
         return round(value / 1000.0, 3)
     if not unit and value >= 30:
