@@ -130,7 +130,8 @@ def test_target_patterns_compile_and_never_match_empty(path: Path):
 
 _EDGE_SPACE_XFAIL = {
     "pregnancy": "PREGNANCY_TEST pattern '\\b(?:urine|serum|...)?[\\s-]*(?:beta[\\s-]*)?h?CG\\b' can start on the "
-    "space before 'hCG', so 'If hCG' / 'Negative hCG' become the span and the cue inside it is ignored",
+    "space before 'hCG', so 'If hCG' / 'Negative hCG' become the span and the cue inside it is ignored; the "
+    "weeks-of-gestation pattern ends in \\s* with an optional unit, so 'GA: 22w0d' swallows the following blank lines",
 }
 
 
@@ -309,7 +310,7 @@ def test_protocol_immunosuppressives(protocol):
     missing = CONTRACT_IMMUNOSUPPRESSIVES - set(ims)
     assert not missing, f"immunosuppressives missing from protocol.json: {sorted(missing)}"
     mmf = {n.lower() for n in ims.get("mycophenolate", [])}
-    assert CONTRACT_MYCOPHENOLATE_NAMES <= mmf, f"mycophenolate lacks {sorted(CONTRACT_MYCOPHENOLATE_NAMES - mmf)}"
+    assert mmf >= CONTRACT_MYCOPHENOLATE_NAMES, f"mycophenolate lacks {sorted(CONTRACT_MYCOPHENOLATE_NAMES - mmf)}"
 
 
 def test_hydroxychloroquine_is_not_a_counted_drug(protocol):
