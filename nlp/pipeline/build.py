@@ -1,8 +1,9 @@
 """Build the spaCy/medspaCy pipeline from the rule files under ``pipelines/``.
 
 Pipeline: medspaCy tokenizer -> clinical sentence splitter -> one target
-matcher per rule file (overlaps are pruned within a file, kept across files,
-so "45 y/o M" is both an age and a sex mention) -> sectionizer -> ConText.
+matcher per rule file (overlaps are pruned within a file and kept across
+files, so "45 y/o M" is both an age and a sex mention, unless a file
+declares that it ``subsumes`` another category) -> sectionizer -> ConText.
 """
 
 from __future__ import annotations
@@ -31,8 +32,9 @@ class RuleIndex:
 
     criterion_by_category: dict[str, str]
     section_attributes: dict[str, dict[str, bool]]
-    overlap_allowed: frozenset[str]
-    """Categories whose mentions may nest inside another criterion's (an age inside "45 y/o M")."""
+    subsumes: dict[str, frozenset[str]]
+    """Categories whose mentions are dropped when nested in a mention of the key
+    category ("neuropsychiatric lupus" is not also a bare "lupus")."""
     category_metadata: dict[str, dict[str, Any]]
     """Rule metadata shared by a category, for spans whose ``_.target_rule`` is not their own."""
 
@@ -64,15 +66,15 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     nlp.add_pipe("clinical_sentences")
 
     criterion_by_category: dict[str, str] = {}
-    overlap_allowed: set[str] = set()
+    subsumes: dict[str, frozenset[str]] = {}
     category_metadata: dict[str, dict[str, Any]] = {}
     for path in sorted((rules_dir / "targets").glob("*.json")) if rules_dir else target_rule_files():
         data = load_json(path)
         rules = [TargetRule.from_dict(rule) for rule in data["target_rules"]]
         for rule in rules:
             criterion_by_category[rule.category] = data["criterion_id"]
-            if data.get("allow_overlap"):
-                overlap_allowed.add(rule.category)
+            if data.get("subsumes"):
+                subsumes[rule.category] = frozenset(data["subsumes"])
             category_metadata.setdefault(rule.category, dict(rule.metadata or {}))
         _add_target_matcher(nlp, f"targets_{path.stem}", rules)
     med_rules = [TargetRule.from_dict(rule) for rule in medication_target_rules()]
@@ -109,7 +111,7 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     index = RuleIndex(
         criterion_by_category=criterion_by_category,
         section_attributes=section_data.get("category_attributes", {}),
-        overlap_allowed=frozenset(overlap_allowed),
+        subsumes=subsumes,
         category_metadata=category_metadata,
     )
     return nlp, index

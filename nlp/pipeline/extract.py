@@ -128,11 +128,12 @@ def _rule_of(span: Span, index: RuleIndex) -> tuple[Any, dict[str, Any]]:
 
 
 def _drop_nested(spans: list[Span], index: RuleIndex) -> list[Span]:
-    """Drop a span nested in a longer span of another rule file.
+    """Drop spans nested in a longer span whose rule file subsumes their category.
 
-    Each target matcher prunes overlaps within its own file; across files the
-    longer reading wins ("neuropsychiatric lupus" is not also bare "lupus"),
-    except for categories allowed to nest (an age inside "45 y/o M").
+    Each target matcher prunes overlaps within its own file; across files both
+    readings are kept ("lupus flare" is activity and SLE) unless the longer
+    one's file says it subsumes the shorter ("neuropsychiatric lupus" is NPSLE,
+    not also a bare "lupus").
     """
     kept: list[Span] = []
     for span in spans:
@@ -140,7 +141,7 @@ def _drop_nested(spans: list[Span], index: RuleIndex) -> list[Span]:
             other.start_char <= span.start_char
             and span.end_char <= other.end_char
             and (other.end_char - other.start_char) > (span.end_char - span.start_char)
-            and span.label_ not in index.overlap_allowed
+            and span.label_ in index.subsumes.get(other.label_, ())
             for other in kept[-8:]
         )
         if not nested:
