@@ -54,9 +54,9 @@ def medication_target_rules() -> list[dict[str, Any]]:
             for synonym in synonyms:
                 words = [re.escape(w) for w in re.split(r"[\s-]+", synonym)]
                 pattern = r"\b" + r"[\s-]+".join(words) + r"\b"
-                # Short abbreviations (AZA, MTX) must keep their case so that
-                # ordinary words are not read as drugs.
-                if synonym.isupper() and len(synonym) <= 4:
+                # Short abbreviations (AZA, MTX, CsA, GCs) must keep their case
+                # so that ordinary words and scores ("GCS 15") are not drugs.
+                if len(synonym) <= 4 and any(ch.isupper() for ch in synonym):
                     pattern = "(?-i:" + pattern + ")"
                 rules.append(
                     {

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import medspacy
 import spacy
 from medspacy.context import ConTextRule
 from medspacy.custom_tokenizer import create_medspacy_tokenizer
@@ -23,6 +24,8 @@ from nlp.pipeline import sentences  # noqa: F401  (registers "clinical_sentences
 from nlp.resources import load_json, medication_target_rules, pipelines_dir, target_rule_files
 
 SPAN_GROUP = "sle_evidence"
+# medspaCy's own English ConText rules, shipped in its wheel.
+MEDSPACY_DEFAULT_CONTEXT = Path(medspacy.__file__).resolve().parents[1] / "resources" / "en" / "context_rules.json"
 MEDICATION_CRITERION = "refractory_active_disease"
 
 
@@ -96,10 +99,17 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     context = nlp.add_pipe(
         "medspacy_context",
         # A modifier inside a target ("Migraine *without* aura") must not modify it.
-        config={"input_span_type": "group", "span_group_name": SPAN_GROUP, "prune_on_target_overlap": True},
+        config={
+            "rules": None,
+            "input_span_type": "group",
+            "span_group_name": SPAN_GROUP,
+            "prune_on_target_overlap": True,
+        },
     )
     context_data = load_json(rules_dir / "context_rules.json")
-    context.add([ConTextRule.from_dict(rule) for rule in context_data["context_rules"]])
+    excluded = {literal.lower() for literal in context_data.get("exclude_default_literals", [])}
+    defaults = [rule for rule in ConTextRule.from_json(str(MEDSPACY_DEFAULT_CONTEXT)) if rule.literal.lower() not in excluded]
+    context.add(defaults + [ConTextRule.from_dict(rule) for rule in context_data["context_rules"]])
     # medspaCy only lets a terminator cut a scope that overlaps the
     # terminator's own scope without containing it (util.tuple_overlaps); a
     # sentence-wide terminator contains every shorter scope and so never cut

@@ -214,7 +214,7 @@ def _add_values(
             left, right = _same_sentence_neighbours(spans, i, group)
             after = text[span.end_char : right]
             before = text[left : span.start_char]
-            cutoff = cutoffs.get(meta.get("antibody", ""))
+            cutoff = cutoffs.get(meta.get("antibody", "") or span.label_.lower())
             result = values.read_postfix_result(after, cutoff)
             antibody_results[i] = result
             if result is None:
@@ -224,8 +224,9 @@ def _add_values(
             if meta.get("antibody"):
                 mention.attrs["antibody"] = meta["antibody"]
             _set_result(mention, result)
-            dm = values.result_date(sent.text, note_date)
-            if dm is not None and mention.is_historical:
+            # "Anti-dsDNA positive in 2019": the result is as old as its date.
+            dm = values.result_date(text[span.start_char : sent.end_char], note_date)
+            if dm is not None:
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":
             left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
@@ -264,6 +265,9 @@ def _add_values(
                 mention.value = f"attributed to {'lupus' if cause == 'lupus' else 'another cause'}"
         elif kind == "pregnancy":
             weeks = values.gestational_weeks(span.text)
+            if weeks is None and span.label_ == "PREGNANCY":
+                # "viable IUP at 8 weeks": the weeks follow the mention.
+                weeks = values.gestational_weeks(text[span.end_char : min(sent.end_char, span.end_char + 25)])
             if weeks is not None:
                 mention.attrs["gestational_weeks"] = weeks
                 mention.value = f"{weeks} weeks"

@@ -102,7 +102,7 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
             if m and rest[m.end() :].strip().lower() not in ("", "for"):
                 return LabResult(label, m.group(0).strip())
         return None
-    value = float(num.group("num"))
+    value = float(num.group("num").replace(",", ""))
     op = num.group("op") or ""
     tail = rest.lstrip()[num.end() :][:60]
     detail = (op + num.group("num")).strip()
@@ -353,7 +353,8 @@ def attribution(sentence: str, span_text: str) -> str | None:
     if _UNRELATED.search(sentence):
         return "other"
     for m in _ATTRIBUTED.finditer(sentence):
-        cause = m.group("cause")
+        # "due to prednisone rather than lupus": the cause ends at the contrast.
+        cause = re.split(r"\b(?:rather than|instead of|and not|not|but)\b", m.group("cause"), maxsplit=1)[0]
         if _LUPUS_CAUSE.search(cause):
             return "lupus"
         if not re.match(r"\s*(?:be|have|a|an|the)?\s*$", cause):
