@@ -69,8 +69,25 @@ DATE_RE = re.compile(
     r"(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>0?[1-9]|1[0-2])(?:-(?P<id>\d{1,2}))?\b)"
     r"|(?P<us>\b(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>(?:19|20)?\d\d)\b)"
     r"|(?P<my>\b(?P<mm>\d{1,2})/(?P<myy>(?:19|20)\d\d)\b)"
-    rf"|(?P<named>\b(?P<nd1>\d{{1,2}})?\s*(?P<nm>{_MONTH_RE})\s+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d)\b)"
+    rf"|(?P<named>\b(?P<nd1>\d{{1,2}})?[\s-]*(?P<nm>{_MONTH_RE})[\s-]+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d)\b)"
     r"|(?P<year>\b(?P<yy>(?:19|20)\d\d)\b(?![-/](?:0?[1-9]|1[0-2])\b))",
+    re.IGNORECASE,
+)
+_SEASON_MONTH = {
+    "spring": 3,
+    "summer": 6,
+    "fall": 9,
+    "autumn": 9,
+    "winter": 1,
+    "early": 2,
+    "mid": 6,
+    "late": 10,
+    "end of": 12,
+    "beginning of": 1,
+}
+SEASON_RE = re.compile(
+    r"\b(?P<season>spring|summer|fall|autumn|winter|early|mid|late|end of|beginning of)[\s-]+(?:of\s+)?(?P<year>(?:19|20)\d\d)\b"
+    r"|\b(?P<last>last|this past)\s+(?P<lseason>spring|summer|fall|autumn|winter)\b",
     re.IGNORECASE,
 )
 RELATIVE_RE = re.compile(
@@ -177,15 +194,34 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
             precision = "year"
         if d is not None:
             found.append(DateMention(d, precision, m.start(), m.end()))
+    for m in SEASON_RE.finditer(text):
+        if m.group("year"):
+            d = date(int(m.group("year")), _SEASON_MONTH[m.group("season").lower()], 1)
+        elif reference is not None:
+            month = _SEASON_MONTH[m.group("lseason").lower()]
+            # "last spring" means the most recent spring that has ended.
+            year = reference.year if month + 3 <= reference.month else reference.year - 1
+            d = date(year, month, 1)
+        else:
+            continue
+        # A season names a quarter: drop the bare year the main pattern also found.
+        found = [dm for dm in found if not (dm.precision == "year" and m.start() <= dm.start < m.end())]
+        found.append(DateMention(d, "month", m.start(), m.end()))
     if reference is not None:
         for m in RELATIVE_RE.finditer(text):
             if m.group("n"):
-                days = _number(m.group("n")) * _unit_days(m.group("unit"))
-                d = reference - timedelta(days=round(days))
-                precision = "day" if _unit_days(m.group("unit")) < 30 else "month"
+                n = _number(m.group("n"))
+                unit_days = _unit_days(m.group("unit"))
+                if unit_days < 30:
+                    d, precision = reference - timedelta(days=round(n * unit_days)), "day"
+                else:  # months and years: calendar arithmetic, not 30.44-day months
+                    d, precision = add_months(reference, -round(n * (12 if unit_days > 300 else 1))), "month"
             elif m.group("last"):
-                days = _UNIT_DAYS[m.group("lunit").lower()]
-                d = reference - timedelta(days=round(days))
+                unit = m.group("lunit").lower()
+                if unit == "week":
+                    d = reference - timedelta(days=7)
+                else:
+                    d = add_months(reference, -12 if unit == "year" else -1)
                 precision = "month"
             else:
                 d = reference

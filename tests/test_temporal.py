@@ -1,0 +1,86 @@
+"""Dates, partial dates, relative dates and durations in clinical text."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from nlp.temporal import add_months, find_dates, find_durations, parse_iso_date
+
+NOTE_DATE = date(2025, 5, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("since 03/2023", [(date(2023, 3, 1), "month")], id="month-year"),
+        pytest.param("started 2/2024", [(date(2024, 2, 1), "month")], id="single-digit-month"),
+        pytest.param("biopsy 2024-08-15", [(date(2024, 8, 15), "day")], id="iso-day"),
+        pytest.param("since 2024-03", [(date(2024, 3, 1), "month")], id="iso-month"),
+        pytest.param("DOB 03/14/1990", [(date(1990, 3, 14), "day")], id="us-date"),
+        pytest.param("seen 3/14/24", [(date(2024, 3, 14), "day")], id="us-two-digit-year"),
+        pytest.param("in 2016", [(date(2016, 1, 1), "year")], id="year"),
+        pytest.param("since March 2023", [(date(2023, 3, 1), "month")], id="month-name"),
+        pytest.param("on 14 March 2023", [(date(2023, 3, 14), "day")], id="day-month-name"),
+        pytest.param("Jan 5, 2025", [(date(2025, 1, 5), "day")], id="month-day-comma"),
+        pytest.param("12-Mar-2023", [(date(2023, 3, 12), "day")], id="hyphenated-month-name"),
+        pytest.param("MTX 2019-2021", [(date(2019, 1, 1), "year"), (date(2021, 1, 1), "year")], id="year-range"),
+        pytest.param("in spring 2023", [(date(2023, 3, 1), "month")], id="season-year"),
+        pytest.param("late 2022", [(date(2022, 10, 1), "month")], id="late-year"),
+        pytest.param("3 weeks ago", [(date(2025, 4, 10), "day")], id="weeks-ago"),
+        pytest.param("two years ago", [(date(2023, 5, 1), "month")], id="years-ago-words"),
+        pytest.param("last month", [(date(2025, 4, 1), "month")], id="last-month"),
+        pytest.param("switched last spring", [(date(2024, 3, 1), "month")], id="last-spring-in-may"),
+        pytest.param("02/30/2024", [], id="impossible-date-skipped"),
+        pytest.param("BP 112/70", [], id="blood-pressure-not-a-date"),
+        pytest.param("MMF 1500 mg", [], id="dose-not-a-date"),
+    ],
+)
+def test_find_dates(text: str, expected: list[tuple[date, str]]) -> None:
+    assert [(d.value, d.precision) for d in find_dates(text, NOTE_DATE)] == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "days"),
+    [
+        pytest.param("x 6 months", [183], id="x-months"),
+        pytest.param("for 2 weeks", [14], id="for-weeks"),
+        pytest.param("~9 months of therapy", [274], id="tilde-months"),
+        pytest.param("for two weeks", [14], id="number-word"),
+        pytest.param("3-4 months", [91], id="range-takes-lower-bound"),
+        pytest.param("stopped 2024-08-15", [], id="iso-date-is-not-a-duration"),
+        pytest.param("an episode and a flare", [], id="articles-are-not-numbers"),
+        pytest.param("3 weeks ago", [], id="relative-date-is-not-a-duration"),
+    ],
+)
+def test_find_durations(text: str, days: list[int]) -> None:
+    assert [d.days for d in find_durations(text)] == days
+
+
+def test_relative_dates_need_a_reference() -> None:
+    assert find_dates("3 weeks ago", None) == []
+
+
+def test_period_end_of_partial_dates() -> None:
+    month, year = find_dates("since 02/2024 and in 2016")
+    assert month.period_end == date(2024, 2, 29)
+    assert year.period_end == date(2016, 12, 31)
+
+
+@pytest.mark.parametrize(
+    ("start", "months", "expected"),
+    [
+        pytest.param(date(2025, 3, 31), -1, date(2025, 2, 28), id="clamps-to-month-end"),
+        pytest.param(date(2025, 3, 1), -24, date(2023, 3, 1), id="24-month-window"),
+    ],
+)
+def test_add_months(start: date, months: int, expected: date) -> None:
+    assert add_months(start, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"), [("2025-03-01", date(2025, 3, 1)), ("2025-02-30", None), ("03/01/2025", None)]
+)
+def test_parse_iso_date(text: str, expected: date | None) -> None:
+    assert parse_iso_date(text) == expected
