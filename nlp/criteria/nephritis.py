@@ -74,10 +74,6 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             f"Active lupus nephritis class {'/'.join(sorted(_classes(m)))} ({where(m)}).",
             severe_ln + nephrotic + sediment,
         )
-    if unclassed and (nephrotic or sediment):
-        m = unclassed[-1]
-        sign = "nephrotic-range proteinuria" if nephrotic else "an active urinary sediment"
-        return done("met", f"Current lupus nephritis with {sign} ({where(m)}).", unclassed + nephrotic + sediment)
     if mild_only:
         m = mild_only[-1]
         return done(
@@ -85,6 +81,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             f"Lupus nephritis class {'/'.join(sorted(_classes(m)))} only, which is not severe ({where(m)}).",
             [],
         )
+    if unclassed and (nephrotic or sediment):
+        m = unclassed[-1]
+        sign = "nephrotic-range proteinuria" if nephrotic else "an active urinary sediment"
+        return done("met", f"Current lupus nephritis with {sign} ({where(m)}).", unclassed + nephrotic + sediment)
     if unclassed:
         m = unclassed[-1]
         return done("unknown", f"Lupus nephritis mentioned without class or activity ({where(m)}); review needed.", [])

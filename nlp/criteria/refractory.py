@@ -47,9 +47,16 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     start = date.fromisoformat(a["start"]) if a.get("start") else None
     end = date.fromisoformat(a["end"]) if a.get("end") else None
     duration = a.get("duration_days")
-    current = not m.is_historical and (bool(a.get("current")) or (m.section == "medications" and not a.get("stopped")))
+    current = (not m.is_historical or bool(a.get("ongoing"))) and (
+        bool(a.get("current")) or (m.section == "medications" and not a.get("stopped"))
+    )
     if start and end:
         return Interval(start, max(start, end), False, m)
+    last_use = date.fromisoformat(a["last_use"]) if a.get("last_use") else None
+    if start and last_use and not duration:
+        # Doses on several dates ("C1 07/25, C2 08/26"), given again today if current.
+        end_day = max(last_use, note_day) if current else last_use
+        return Interval(start, max(start, end_day), current, m)
     if start and duration:
         return Interval(start, start + timedelta(days=duration), False, m)
     if end and duration:
@@ -185,10 +192,16 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     detail = detail[0].upper() + detail[1:]
 
     # Too few drugs is a finding only when the chart shows a treatment
-    # history: an immunosuppressive named, or a medication list.
-    history_shown = any(m.attrs["drug_class"] == "immunosuppressives" for m in drugs) or any(
-        m.concept in ("medication_list", "treatment_class") for m in mentions
+    # history: an immunosuppressive named, a medication list, or "no prior
+    # immunosuppressants". A vague "some immunosuppressant for a few months"
+    # with no drug named is no history to judge.
+    named = any(m.attrs["drug_class"] == "immunosuppressives" for m in drugs)
+    history_shown = (
+        named
+        or any(m.concept == "medication_list" for m in mentions)
+        or any(m.concept == "treatment_class" and m.is_negated for m in mentions)
     )
+    vague_history = not named and any(m.concept == "treatment_class" and not m.is_negated for m in mentions)
     evidence += [cite(m, CRITERION, False) for m in mentions if m.concept in ("medication_list", "treatment_class")]
     if not drugs and active is None and not history_shown:
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
@@ -198,17 +211,16 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result("not_met", detail, evidence)
     # A drug whose use is dated elsewhere in the chart is placed, not "unplaced".
     unplaced = {d for d in undated - set(qualifying) if not any(iv.end > iv.start for iv in by_drug.get(d, []))}
-    if (
-        history_shown
-        and not enough
-        and has_steroid
-        and len(qualifying) + len(unplaced) >= rules["min_immunosuppressives"]
-    ):
+    if vague_history:
+        unplaced.add("an unnamed immunosuppressive")
+    if not enough and has_steroid and unplaced and len(qualifying) + len(unplaced) >= rules["min_immunosuppressives"]:
         return result(
             "unknown",
             detail + f" Past use of {', '.join(sorted(unplaced))} has no dates to place it; review needed.",
             evidence,
         )
+    if vague_history and not history_shown:
+        return result("unknown", detail + " The treatment history is too vague to judge; review needed.", evidence)
     if history_shown and (not enough or not has_steroid):
         return result("not_met", detail, evidence)
     return result("unknown", detail, evidence)

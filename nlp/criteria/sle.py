@@ -38,6 +38,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     evidence += [cite(m, CRITERION, False) for m in mentions if m.concept == "sle_lookalike"]
     if latest is not None and not latest.is_negated:
         return result("met", f"SLE documented: {quote(latest)} ({where(latest)}).", evidence)
+    if latest is not None and uncertain and not lookalikes and sort_key(uncertain[-1]) > sort_key(latest):
+        # "ANA alone does not diagnose lupus ... workup in progress": still open.
+        return result("unknown", f"SLE not established, workup ongoing ({where(uncertain[-1])}).", evidence)
     if latest is not None:
         return result(
             "not_met",

@@ -6,6 +6,8 @@ on the mentions. ``NotePipeline`` is built once per process.
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
@@ -224,8 +226,9 @@ def _add_values(
             if meta.get("antibody"):
                 mention.attrs["antibody"] = meta["antibody"]
             _set_result(mention, result)
-            # "Anti-dsDNA positive in 2019": the result is as old as its date.
-            dm = values.result_date(text[span.start_char : sent.end_char], note_date)
+            # "Anti-dsDNA positive in 2019": the result is as old as its date;
+            # only a date right by the result counts, not one later in the line.
+            dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 60)], note_date)
             if dm is not None:
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":
@@ -287,6 +290,7 @@ def _add_values(
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)
+    _share_drug_dates(mentions, spans, text)
 
 
 def _set_result(mention: Mention, result: values.LabResult | None) -> None:
@@ -334,6 +338,30 @@ def _share_list_results(mentions: list[Mention], postfix: dict[int, values.LabRe
     for i in order:
         mentions[i].attrs.pop("before_is_connector", None)
         mentions[i].attrs.pop("after_is_connector", None)
+
+
+_DATE_KEYS = ("start", "end", "last_use", "start_precision", "duration_days")
+
+
+def _share_drug_dates(mentions: list[Mention], spans: list[Span], text: str) -> None:
+    """Give coordinated drugs the dates written once for all of them.
+
+    "Remains on MMF 1 g BID and tacrolimus 2 mg BID since 09/2023": the date
+    follows the last drug, so an undated drug joined to the next by "and",
+    "+", "/" or a comma (with only a dose between) takes the next one's dates.
+    """
+    drugs = [i for i, m in enumerate(mentions) if m.concept == "drug"]
+    for pos in range(len(drugs) - 2, -1, -1):
+        i, j = drugs[pos], drugs[pos + 1]
+        a, b = mentions[i], mentions[j]
+        if a.sentence != b.sentence or any(a.attrs.get(k) for k in ("start", "end", "duration_days")):
+            continue
+        between = text[spans[i].end_char : spans[j].start_char]
+        joined = re.fullmatch(r"[\s\w.()/-]{0,30}?(?:\s(?:and|&|plus)\s|\s?[+/,]\s?)\s*|\s*\(\s*", between, re.IGNORECASE)
+        if joined and not re.search(r"\b(?:stopped|then|switched|before|after|until)\b", between, re.IGNORECASE):
+            for key in _DATE_KEYS:
+                a.attrs[key] = b.attrs.get(key)
+            a.value = _drug_value(a.attrs)
 
 
 def _drug_value(attrs: dict[str, Any]) -> str:

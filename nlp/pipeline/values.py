@@ -46,7 +46,7 @@ class LabResult:
     uncertain: bool = False
 
 
-_CONNECTOR = re.compile(r"^(?:\s|,|/|&|\band\b|\bor\b|\banti\b|-)*$", re.IGNORECASE)
+_CONNECTOR = re.compile(r"^(?:\s|,|/|&|\+|\(|\)|\band\b|\bor\b|\banti\b|-)*$", re.IGNORECASE)
 
 
 def _cut_window(text: str) -> str:
@@ -67,9 +67,14 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         reference range and no flag; such results are marked uncertain.
     """
     pats = lab_patterns()
-    window = _cut_window(after)[:120]
-    if pats.pending.search(window[:60]):
-        return LabResult("pending", "pending")
+    # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") read like spaced columns.
+    window = _cut_window(after.replace("|", " "))[:120]
+    pending = pats.pending.search(window[:60])
+    if pending:
+        # "negative (<1:10) - ordered by rheum": a result before the word wins.
+        stated = [m for m in (pats.negative.search(window), pats.positive.search(window)) if m]
+        if not any(m.start() < pending.start() for m in stated):
+            return LabResult("pending", "pending")
     lead = pats.filler.match(window)
     rest = window[lead.end() if lead else 0 :]
     if not rest.strip():
@@ -107,7 +112,7 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     tail = rest.lstrip()[num.end() :][:60]
     detail = (op + num.group("num")).strip()
     flag = re.match(
-        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|[,.;])",
+        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*(?<![A-Za-z])([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|[,.;])",
         tail,
         re.IGNORECASE,
     )
@@ -117,7 +122,11 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
             return LabResult("positive", f"{detail} ({flag.group(1)})")
         if word.startswith("neg"):
             return LabResult("negative", f"{detail} ({flag.group(1)})")
-    ref = pats.reference.search(tail)
+    column_flag = re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?:\(?[<>\u2264]\s*\d+(?:\.\d+)?\)?\s*)?(?<![A-Za-z])([HL])\b", tail)
+    if column_flag:
+        label = "positive" if column_flag.group(1) == "H" else "negative"
+        return LabResult(label, f"{detail} ({column_flag.group(1)})")
+    ref = pats.reference.search(tail) or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
     if ref:
         lo = float(ref.group("lo"))
         hi = float(ref.group("hi")) if ref.group("hi") else None
@@ -157,9 +166,17 @@ def is_connector(text: str) -> bool:
 # ---------------------------------------------------------------- dates near a mention
 
 
+_EARLIER_VALUE = re.compile(r"\b(?:was|were|previously|prior|previous|last|from|vs\.?|compared)\b[^\d]{0,12}(?:\d[\d.,]*\s*\w*\s*)?(?:in|on)?\s*$", re.IGNORECASE)
+
+
 def result_date(sentence: str, note_date: date | None) -> DateMention | None:
-    """The first date in the sentence that is not after the note date."""
+    """The first date in the text that is not after the note date.
+
+    A date that dates an earlier value ("[was 12 in 07/2023]") is skipped.
+    """
     for dm in find_dates(sentence, note_date):
+        if _EARLIER_VALUE.search(sentence[max(0, dm.start - 25) : dm.start]):
+            continue
         if note_date is None or dm.value <= note_date:
             return dm
     return None
@@ -212,6 +229,8 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     out: dict[str, Any] = {
         "start": None,
         "end": None,
+        "last_use": None,
+        "ongoing": False,
         "start_precision": None,
         "duration_days": None,
         "stopped": False,
@@ -228,8 +247,13 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         elif out["start"] is None:
             out["start"] = dm.value.isoformat()
             out["start_precision"] = dm.precision
-        elif out["end"] is None:
-            out["end"] = dm.period_end.isoformat()
+            # "since 05/2023" means still taking it at the note date.
+            out["ongoing"] = bool(re.search(r"\bsince\s*$", lead, re.IGNORECASE))
+        else:
+            # "(C1 07/25/2024, C2 08/26/2024)": a further date of use, not a stop.
+            last = out.get("last_use")
+            if last is None or dm.value.isoformat() > last:
+                out["last_use"] = dm.value.isoformat()
     if out["start"] is None:
         for dm in find_dates(before[-60:], note_date):
             if _START_CUE.search(before[-60:][: dm.start]):
@@ -242,7 +266,7 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     if early and _STOPPED.search(window + " " + before[-40:]):
         out["duration_days"] = durations[0].days if durations else None
     out["stopped"] = bool(_STOPPED.search(window[:120]) or _STOPPED.search(before[-30:]))
-    out["current"] = bool(_CURRENT.search(window[:80])) and not out["stopped"]
+    out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(before[-30:]))
     return out
 
@@ -365,7 +389,7 @@ def attribution(sentence: str, span_text: str) -> str | None:
 # ---------------------------------------------------------------- pregnancy
 
 _WEEKS = re.compile(
-    r"(?P<w>\d{1,2})(?:\s*\+\s*\d|\s*w\s*\d\s*d|\s+\d/7)?\s*(?:weeks?|wks?|w)\b|(?:GA|EGA|gestational\s+age)[:\s]+(?P<w2>\d{1,2})",
+    r"(?P<w>\d{1,2})(?:\s*w\s*\d\s*d\b|(?:\s*\+\s*\d|\s+\d/7)?\s*(?:weeks?|wks?|w)\b)|(?:GA|EGA|gestational\s+age)[:\s]+(?P<w2>\d{1,2})",
     re.IGNORECASE,
 )
 
