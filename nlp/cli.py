@@ -10,7 +10,10 @@ from importlib import resources
 from pathlib import Path
 
 from nlp import __version__
-from nlp.engine import RunSummary, run
+from nlp.engine import ENGINES, EngineError, RunSummary, run
+from nlp.evaluate import add_evaluate_parser, run_evaluate
+from nlp.journal import ResumeError
+from nlp.progress import ProgressBar, estimate_records
 from nlp.readers import InputError
 from nlp.records import CRITERIA
 from nlp.temporal import parse_iso_date
@@ -60,30 +63,74 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run_p.add_argument("--workers", type=_positive_int, default=1, metavar="N", help="worker processes (default 1)")
     run_p.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    _add_batch_options(run_p)
 
     demo_p = sub.add_parser("demo", help="run on the bundled synthetic demo corpus")
     demo_p.add_argument(
         "--out", type=Path, default=Path("demo-output"), metavar="DIR", help="output folder (default demo-output)"
     )
     demo_p.add_argument("--workers", type=_positive_int, default=1, metavar="N")
+    _add_batch_options(demo_p)
+
+    from nlp import bench
+
+    bench.add_parser(sub)
+
+    add_evaluate_parser(sub)
     return parser
+
+
+def _add_batch_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an interrupted run in --out (its journal); outputs are as if it had never stopped",
+    )
+    p.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="local",
+        help="local processes (default) or a Dask distributed cluster (needs the 'dask' extra)",
+    )
+    p.add_argument(
+        "--scheduler",
+        default=None,
+        metavar="tcp://HOST:PORT",
+        help="with --engine dask: an existing scheduler (default: start a local cluster of --workers processes)",
+    )
+    p.add_argument(
+        "--format",
+        dest="formats",
+        action="append",
+        choices=("jsonl", "parquet"),
+        default=[],
+        help="also write patients.parquet and evidence.parquet with 'parquet' (needs the 'parquet' extra)",
+    )
+    p.add_argument(
+        "--no-progress", action="store_true", help="no progress line on stderr (it only shows on a terminal anyway)"
+    )
 
 
 def format_summary(summary: RunSummary, out_dir: Path) -> str:
     """A short human-readable account of a finished run."""
+    rate = summary.notes_read / summary.wall_time_seconds if summary.wall_time_seconds > 0 else 0.0
+    how = f"{summary.engine} engine, {summary.workers} worker{'s' if summary.workers != 1 else ''}"
     lines = [
         f"Screened {summary.notes_processed} of {summary.notes_read} notes for {summary.patients} patients "
-        f"in {summary.wall_time_seconds:.1f}s ({summary.notes_rejected} rejected, see errors.jsonl).",
-        "",
-        "Eligibility:",
+        f"in {summary.wall_time_seconds:.1f}s ({rate:.1f} notes/s, {how}; "
+        f"{summary.notes_rejected} rejected, see errors.jsonl).",
     ]
+    if summary.notes_resumed:
+        lines.append(f"Resumed: {summary.notes_resumed} records were already done by the interrupted run.")
+    lines += ["", "Eligibility:"]
     for label in ("eligible", "needs_review", "ineligible"):
         lines.append(f"  {label:<13} {summary.eligibility.get(label, 0):>5}")
     lines += ["", f"  {'criterion':<33} {'met':>5} {'not_met':>8} {'unknown':>8}"]
     for cid, kind in CRITERIA:
         c = summary.criteria.get(cid, {"met": 0, "not_met": 0, "unknown": 0})
         lines.append(f"  {cid:<33} {c['met']:>5} {c['not_met']:>8} {c['unknown']:>8}   ({kind})")
-    lines += ["", f"Outputs in {out_dir.resolve()}:", "  patients.jsonl  evidence.jsonl  errors.jsonl  manifest.json"]
+    outputs = summary.outputs or ["patients.jsonl", "evidence.jsonl", "errors.jsonl", "manifest.json"]
+    lines += ["", f"Outputs in {out_dir.resolve()}:", "  " + "  ".join(outputs)]
     return "\n".join(lines)
 
 
@@ -91,16 +138,50 @@ def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sle-abstract`` console script."""
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="sle-abstract: %(levelname)s: %(message)s")
+    if args.command == "evaluate":
+        return run_evaluate(args)
+    if args.command == "bench":
+        from nlp import bench
+
+        return bench.main(args)
     if args.command == "demo":
         args.inputs, args.screening_date, args.quiet = [demo_corpus()], None, False
+    bar = None
+    if not (args.quiet or args.no_progress):
+        bar = ProgressBar(None)
+        if bar.enabled:
+            bar.total = estimate_records(args.inputs)
+        else:
+            bar = None
     try:
-        summary = run(args.inputs, args.out, screening_date=args.screening_date, workers=args.workers)
-    except InputError as exc:
+        summary = run(
+            args.inputs,
+            args.out,
+            screening_date=args.screening_date,
+            workers=args.workers,
+            progress=bar,
+            resume=args.resume,
+            engine=args.engine,
+            scheduler=args.scheduler,
+            formats=args.formats,
+        )
+    except (InputError, ResumeError, EngineError) as exc:
         print(f"sle-abstract: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
         print(f"sle-abstract: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        if bar is not None:
+            bar.close()
+        print(
+            f"sle-abstract: interrupted; the work done is kept in {args.out}: run again with --resume to continue",
+            file=sys.stderr,
+        )
+        return 130
+    finally:
+        if bar is not None:
+            bar.close()
     if not args.quiet:
         print(format_summary(summary, args.out))
     return 0

@@ -34,9 +34,11 @@ Validation
 ----------
 * ``patient_id``/``note_id``: a string or a JSON integer (converted with
   ``str``); surrounding whitespace is stripped; null, empty, booleans,
-  fractional numbers, objects and arrays are rejected, as are ids with ``/``,
-  ``\\``, ``..``, a bare ``.``, control characters or unpaired surrogates
-  (ids end up in file names and URLs).
+  fractional numbers, objects and arrays are rejected, as are ids with
+  control characters (they could rewrite a terminal or a log line) or
+  unpaired surrogates. Ids are otherwise opaque: ``/``, ``\\``, ``..`` and a
+  bare ``.`` are kept as they are, because EHR exports use them and the tool
+  never builds a file path from an id.
 * ``text``: a non-blank string without NUL or unpaired surrogates, kept
   verbatim (never stripped) because evidence offsets index into it.
 * ``note_date``: absent, null or blank means no date; otherwise exactly
@@ -128,7 +130,9 @@ class ReadStats:
 # --------------------------------------------------------------------------- #
 
 
-def read_inputs(paths: Sequence[Path | str], *, stats: ReadStats | None = None) -> Iterator[Item]:
+def read_inputs(
+    paths: Sequence[Path | str], *, stats: ReadStats | None = None, seen: SeenIds | None = None
+) -> Iterator[Item]:
     """Read every input path in order, yielding notes and errors.
 
     All paths are checked before anything is read, and this function raises
@@ -143,6 +147,11 @@ def read_inputs(paths: Sequence[Path | str], *, stats: ReadStats | None = None) 
     stats : ReadStats, optional
         Updated in place as records are yielded; pass one in to read the
         counts afterwards.
+    seen : mapping of (patient_id, note_id) to source, optional
+        Where accepted id pairs are remembered for duplicate detection
+        (anything with ``get`` and item assignment); a dict by default. The
+        batch engine passes an on-disk one so memory stays flat on large
+        corpora.
 
     Returns
     -------
@@ -156,7 +165,7 @@ def read_inputs(paths: Sequence[Path | str], *, stats: ReadStats | None = None) 
         extension, or the same input given twice.
     """
     plan = _plan_inputs(paths)
-    return _read_planned(plan, stats if stats is not None else ReadStats())
+    return _read_planned(plan, stats if stats is not None else ReadStats(), seen)
 
 
 def _plan_inputs(paths: Sequence[Path | str]) -> list[tuple[InputKind, Path]]:
@@ -190,8 +199,8 @@ def _plan_inputs(paths: Sequence[Path | str]) -> list[tuple[InputKind, Path]]:
     return plan
 
 
-def _read_planned(plan: list[tuple[InputKind, Path]], stats: ReadStats) -> Iterator[Item]:
-    seen: SeenIds = {}
+def _read_planned(plan: list[tuple[InputKind, Path]], stats: ReadStats, seen: SeenIds | None) -> Iterator[Item]:
+    seen = {} if seen is None else seen
     for kind, path in plan:
         if kind == "jsonl":
             yield from read_jsonl(path, stats=stats, seen=seen)
@@ -238,19 +247,21 @@ def read_jsonl(
     with _open_binary(path) as fh:
         for lineno, raw in enumerate(fh, start=1):
             source = f"{path.name}:{lineno}"
-            if lineno == 1 and raw.startswith(_BOM):
-                raw = raw[len(_BOM) :]
+            # A BOM can start any line of files joined with `cat`; it is never data.
+            raw = raw.removeprefix(_BOM)
             if not raw.strip():
                 continue
             try:
-                line = raw.decode("utf-8")
+                # Without its line end, an unterminated string is reported as
+                # such, and error columns count on this line.
+                line = raw.rstrip(b"\r\n").decode("utf-8")
             except UnicodeDecodeError as exc:
                 yield _finish(ErrorRecord(source, _utf8_reason(exc)), stats, seen)
                 continue
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as exc:
-                reason = f"malformed JSON: {exc.msg} at column {exc.colno}"
+                reason = f"malformed JSON: {exc.msg.removesuffix(' at')} at column {exc.colno}"
                 yield _finish(ErrorRecord(source, reason), stats, seen)
                 continue
             except (ValueError, RecursionError):
@@ -333,7 +344,7 @@ def read_csv(
                 # Every row is still listed so that each record is accounted for.
                 problem = f"row not read: {header_problem} (see {header_source})"
             if problem is None and row is not None and len(row) != len(columns):
-                problem = f"row has {len(row)} cells but the header has {len(columns)}"
+                problem = f"row has {_cells(len(row))} but the header has {len(columns)}"
             if problem is not None or row is None:
                 reason = problem or "malformed CSV row"
                 yield _finish(ErrorRecord(source, reason), stats, seen)
@@ -398,7 +409,7 @@ def read_txt_dir(
     or folder is reported as a file-level error. Symbolic links are followed
     only when they resolve inside ``root``; the depth is fixed, so a link
     cycle cannot make this loop. Text is UTF-8 (a BOM is stripped); a file
-    that is not valid UTF-8 is decoded as Latin-1. Notes have no date or type.
+    that is not valid UTF-8 is decoded as Windows-1252, else Latin-1. Notes have no date or type.
 
     Parameters
     ----------
@@ -489,8 +500,13 @@ def _read_txt_note(path: Path, patient_id: str, source: str) -> NoteRecord | Err
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        # Legacy exports are often Latin-1/cp1252; every byte string decodes.
-        text = data.decode("latin-1")
+        # Legacy exports are Windows-1252 (a superset of Latin-1's printable
+        # characters: smart quotes, dashes) or Latin-1, which decodes any
+        # byte string. Both map one byte to one character.
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            text = data.decode("latin-1")
     fields = {"patient_id": patient_id, "note_id": Path(path.name).stem, "text": text}
     return _note_from_fields(fields, source)
 
@@ -639,6 +655,10 @@ def _open_binary(path: Path) -> BinaryIO:
         return path.open("rb")
     except OSError as exc:
         raise InputError(f"cannot open input {path}: {exc.strerror or type(exc).__name__}") from exc
+
+
+def _cells(n: int) -> str:
+    return f"{n} cell" if n == 1 else f"{n} cells"
 
 
 def _utf8_reason(exc: UnicodeDecodeError) -> str:

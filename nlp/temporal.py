@@ -96,6 +96,11 @@ RELATIVE_RE = re.compile(
     r"|\b(?P<this>this|current)\s+(?P<tunit>month|year)\b",
     re.IGNORECASE,
 )
+_FUTURE_BEFORE = re.compile(
+    r"(?:\b(?:at|in|within|every|q|by|until|follow[- ]?up|f/u|return|recheck|reassess|repeat|revisit|see (?:her|him|you))"
+    r"|\b(?:follow[- ]?up|f/u|return|recheck|reassess|repeat|revisit|labs?|visit)\s+(?:in|at|after|within))\s*$",
+    re.IGNORECASE,
+)
 DURATION_RE = re.compile(
     rf"(?:\bx\s*|\bfor\s+(?:about\s+|approximately\s+|approx\.?\s+|over\s+|roughly\s+|~\s*)?|~\s*|\babout\s+|\bapproximately\s+|\b)(?P<n>{_NUM})(?:\s*(?:-|to)\s*(?P<n2>\d+))?[\s-]*{_UNIT}\b(?!\s+ago)",
     re.IGNORECASE,
@@ -248,6 +253,9 @@ def find_durations(text: str) -> list[Duration]:
     """
     out: list[Duration] = []
     for m in DURATION_RE.finditer(text):
+        # "reassess at 6 months", "follow up in 3 months": a time to come, not a length of use.
+        if not re.match(r"\s*(?:x|for|~|about|approx|roughly|over)", m.group(0), re.IGNORECASE) and _FUTURE_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
+            continue
         try:
             n = _number(m.group("n"))
         except ValueError:

@@ -52,6 +52,9 @@ def test_find_dates(text: str, expected: list[tuple[date, str]]) -> None:
         pytest.param("stopped 2024-08-15", [], id="iso-date-is-not-a-duration"),
         pytest.param("an episode and a flare", [], id="articles-are-not-numbers"),
         pytest.param("3 weeks ago", [], id="relative-date-is-not-a-duration"),
+        pytest.param("continue belimumab; reassess at 6 months", [], id="future-visit-is-not-a-duration"),
+        pytest.param("follow up in 3 months", [], id="follow-up-interval"),
+        pytest.param("stopped after 2 weeks", [14], id="stopped-after-weeks-is-a-duration"),
     ],
 )
 def test_find_durations(text: str, days: list[int]) -> None:

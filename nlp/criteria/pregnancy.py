@@ -52,6 +52,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
                 pregnant, not_pregnant = None, m
         elif m.concept == "postpartum" and not m.is_negated:
             pregnant, not_pregnant = None, m
+        elif m.concept == "not_lactating" and not m.is_negated:
+            lactating, not_lactating = None, m
         elif m.concept == "lactation":
             if m.is_negated:
                 lactating, not_lactating = None, m

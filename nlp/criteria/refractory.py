@@ -202,7 +202,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         or any(m.concept == "treatment_class" and m.is_negated for m in mentions)
     )
     vague_history = not named and any(m.concept == "treatment_class" and not m.is_negated for m in mentions)
-    evidence += [cite(m, CRITERION, False) for m in mentions if m.concept in ("medication_list", "treatment_class")]
+    evidence += [cite(m, CRITERION, False) for m in mentions if m.concept in ("medication_list", "treatment_class", "records_pending")]
     if not drugs and active is None and not history_shown:
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
     if enough and has_steroid and active is True:
@@ -219,6 +219,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             detail + f" Past use of {', '.join(sorted(unplaced))} has no dates to place it; review needed.",
             evidence,
         )
+    pending_records = [m for m in mentions if m.concept == "records_pending" and not m.is_negated]
+    if pending_records and not enough and active is not False:
+        return result("unknown", detail + f" Outside treatment records are still pending ({where(pending_records[-1])}); review needed.", evidence)
     if vague_history and not history_shown:
         return result("unknown", detail + " The treatment history is too vague to judge; review needed.", evidence)
     if history_shown and (not enough or not has_steroid):

@@ -376,6 +376,9 @@ def attribution(sentence: str, span_text: str) -> str | None:
         return "lupus"
     if _UNRELATED.search(sentence):
         return "other"
+    induced = re.search(r"\b([\w-]+?)[\s-]+(?:induced|related|associated)\s+" + re.escape(span_text.split()[0]), sentence, re.IGNORECASE)
+    if induced:
+        return "lupus" if _LUPUS_CAUSE.search(induced.group(1)) else "other"
     for m in _ATTRIBUTED.finditer(sentence):
         # "due to prednisone rather than lupus": the cause ends at the contrast.
         cause = re.split(r"\b(?:rather than|instead of|and not|not|but)\b", m.group("cause"), maxsplit=1)[0]

@@ -1,0 +1,1 @@
+"""One module per view: worklist, patient, agreement, export, run (screen an upload)."""
