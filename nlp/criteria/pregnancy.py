@@ -52,6 +52,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
                 pregnant, not_pregnant = None, m
         elif m.concept == "postpartum" and not m.is_negated:
             pregnant, not_pregnant = None, m
+        elif m.concept == "pregnancy_topic" and m.is_negated:
+            # "denies pregnancy": a topic mention only speaks when negated.
+            pregnant, not_pregnant = None, m
         elif m.concept == "not_lactating" and not m.is_negated:
             lactating, not_lactating = None, m
         elif m.concept == "lactation":
@@ -84,6 +87,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         and (screening - (event_date(not_pregnant) or screening)).days <= int(rules["lactation_recent_days"])
     ):
         status, text = "unknown", f"Recent delivery ({where(not_pregnant)}); breastfeeding not documented."
+    elif not_pregnant is not None and not_pregnant.concept != "postpartum" and (screening - (event_date(not_pregnant) or screening)).days > int(rules["negative_status_valid_days"]) and not_lactating is None:
+        # A negative test long before screening says nothing about pregnancy now.
+        status, text = "unknown", f"Last documented negative pregnancy status is old ({where(not_pregnant)}); pregnancy status at screening not documented."
     elif not_pregnant is not None or not_lactating is not None:
         last = max((m for m in (not_pregnant, not_lactating) if m is not None), key=sort_key)
         text = f'Not pregnant or lactating: "{last.text}" ({where(last)}).'

@@ -217,9 +217,11 @@ def _add_values(
             after = text[span.end_char : right]
             before = text[left : span.start_char]
             cutoff = cutoffs.get(meta.get("antibody", "") or span.label_.lower())
-            result = values.read_postfix_result(after, cutoff)
+            # "SLEDAI-2K 8 (arthritis 4, anti-dsDNA 2)": a score item, not a result.
+            in_score = bool(re.search(r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", text[sent.start_char : span.start_char], re.IGNORECASE))
+            result = None if in_score else values.read_postfix_result(after, cutoff)
             antibody_results[i] = result
-            if result is None:
+            if result is None and not in_score:
                 result = values.read_prefix_result(before)
             mention.attrs["before_is_connector"] = values.is_connector(before)
             mention.attrs["after_is_connector"] = values.is_connector(after)
@@ -274,7 +276,9 @@ def _add_values(
             if weeks is not None:
                 mention.attrs["gestational_weeks"] = weeks
                 mention.value = f"{weeks} weeks"
-            dm = values.result_date(sent.text, note_date)
+            # Only a date right by the mention dates it ("delivered 03/2023"), not one
+            # later in the line ("hCG negative today; s/p tubal ligation 2015").
+            dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
         elif kind == "illness":

@@ -75,6 +75,9 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         stated = [m for m in (pats.negative.search(window), pats.positive.search(window)) if m]
         if not any(m.start() < pending.start() for m in stated):
             return LabResult("pending", "pending")
+    labelled = _labelled_result(window)
+    if labelled is not None:
+        return labelled
     lead = pats.filler.match(window)
     rest = window[lead.end() if lead else 0 :]
     if not rest.strip():
@@ -112,7 +115,7 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     tail = rest.lstrip()[num.end() :][:60]
     detail = (op + num.group("num")).strip()
     flag = re.match(
-        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}\(?\s*(?<![A-Za-z])([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*\)?(?:\s|$|[,.;])",
+        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}[(\[]?\s*(?<![A-Za-z])([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*[)\]]?(?:\s|$|[,.;])",
         tail,
         re.IGNORECASE,
     )
@@ -126,12 +129,12 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     if column_flag:
         label = "positive" if column_flag.group(1) == "H" else "negative"
         return LabResult(label, f"{detail} ({column_flag.group(1)})")
-    ref = pats.reference.search(tail) or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
+    ref = pats.reference.search(tail) or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail) or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
     if ref:
         lo = float(ref.group("lo"))
         hi = float(ref.group("hi")) if ref.group("hi") else None
         limit = hi if hi is not None else lo
-        ref_op = ref.group("op") or ""
+        ref_op = ref.groupdict().get("op") or ""
         ref_text = f"{detail} (ref {ref_op}{ref.group('lo')}" + (f"-{ref.group('hi')})" if hi is not None else ")")
         if op.startswith("<"):
             return LabResult("negative", ref_text)
@@ -145,6 +148,34 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     return LabResult(
         "positive" if value >= cutoff else "negative", f"{detail} (default cutoff {cutoff:g})", uncertain=True
     )
+
+
+_FIELD_RESULT = re.compile(r"\bResult\s*[:=]\s*(?P<op>[<>]=?)?\s*(?P<num>\d+(?:\.\d+)?)", re.IGNORECASE)
+_FIELD_FLAG = re.compile(r"\bFlag\s*[:=]\s*(?P<flag>H(?:igh|I)?|L(?:ow|O)?|A(?:bnormal)?|N(?:ormal)?|\(?none\)?|-)?", re.IGNORECASE)
+_FIELD_REF = re.compile(r"\bRef(?:erence)?(?:\s+range)?\s*[:=]\s*(?P<op>>=|<=|[<>]|\u2264|\u2265)?\s*(?P<lo>\d+(?:\.\d+)?)(?:\s*-\s*(?P<hi>\d+(?:\.\d+)?))?", re.IGNORECASE)
+
+
+def _labelled_result(window: str) -> LabResult | None:
+    """Read results laid out as labelled fields: ``Ref: <=9 | Result: 14 | Flag: H``."""
+    value = _FIELD_RESULT.search(window)
+    if value is None:
+        return None
+    detail = (value.group("op") or "") + value.group("num")
+    flag = _FIELD_FLAG.search(window)
+    if flag and flag.group("flag") and flag.group("flag")[0].upper() in "HA":
+        return LabResult("positive", f"{detail} (flag {flag.group('flag')})")
+    ref = _FIELD_REF.search(window)
+    if ref:
+        number = float(value.group("num"))
+        limit = float(ref.group("hi") or ref.group("lo"))
+        op = ref.group("op") or ""
+        above = number > limit if (ref.group("hi") or op.startswith(("<", "\u2264"))) else number >= limit
+        if (value.group("op") or "").startswith("<"):
+            above = False
+        return LabResult("positive" if above else "negative", f"{detail} (ref {op}{ref.group('lo')})")
+    if flag and flag.group("flag"):
+        return LabResult("negative", f"{detail} (flag {flag.group('flag')})")
+    return None
 
 
 def read_prefix_result(before: str) -> LabResult | None:
@@ -174,7 +205,8 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
 
     A date that dates an earlier value ("[was 12 in 07/2023]") is skipped.
     """
-    for dm in find_dates(sentence, note_date):
+    clause = re.split(r";|(?<![.\d])\.\s", sentence, maxsplit=1)[0]
+    for dm in find_dates(clause, note_date):
         if _EARLIER_VALUE.search(sentence[max(0, dm.start - 25) : dm.start]):
             continue
         if note_date is None or dm.value <= note_date:
