@@ -218,13 +218,13 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
                 n = _number(m.group("n"))
                 unit_days = _unit_days(m.group("unit"))
                 if unit_days < 30:
-                    d, precision = reference - timedelta(days=round(n * unit_days)), "day"
+                    d, precision = shift_days(reference, -round(n * unit_days)), "day"
                 else:  # months and years: calendar arithmetic, not 30.44-day months
                     d, precision = add_months(reference, -round(n * (12 if unit_days > 300 else 1))), "month"
             elif m.group("last"):
                 unit = m.group("lunit").lower()
                 if unit == "week":
-                    d = reference - timedelta(days=7)
+                    d = shift_days(reference, -7)
                 else:
                     d = add_months(reference, -12 if unit == "year" else -1)
                 precision = "month"
@@ -254,7 +254,9 @@ def find_durations(text: str) -> list[Duration]:
     out: list[Duration] = []
     for m in DURATION_RE.finditer(text):
         # "reassess at 6 months", "follow up in 3 months": a time to come, not a length of use.
-        if not re.match(r"\s*(?:x|for|~|about|approx|roughly|over)", m.group(0), re.IGNORECASE) and _FUTURE_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
+        if not re.match(
+            r"\s*(?:x|for|~|about|approx|roughly|over)", m.group(0), re.IGNORECASE
+        ) and _FUTURE_BEFORE.search(text[max(0, m.start() - 30) : m.start()]):
             continue
         try:
             n = _number(m.group("n"))
@@ -268,11 +270,27 @@ def find_durations(text: str) -> list[Duration]:
 
 
 def add_months(d: date, months: int) -> date:
-    """Return ``d`` shifted by ``months`` calendar months (day clamped to month end)."""
+    """Return ``d`` shifted by ``months`` calendar months (day clamped to month end).
+
+    Results outside the calendar (before year 1, after 9999) are clamped, so
+    an absurd note date never stops a batch.
+    """
     month_index = d.year * 12 + (d.month - 1) + months
     year, month = divmod(month_index, 12)
+    if year < date.min.year:
+        return date.min
+    if year > date.max.year:
+        return date.max
     last = calendar.monthrange(year, month + 1)[1]
     return date(year, month + 1, min(d.day, last))
+
+
+def shift_days(d: date, days: int) -> date:
+    """Return ``d`` moved by ``days``, clamped to the calendar's range."""
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        return date.min if days < 0 else date.max
 
 
 def parse_iso_date(text: str) -> date | None:

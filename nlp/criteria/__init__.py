@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date
 
 from nlp.criteria import age, autoantibody, chronic_illness, cns, nephritis, pregnancy, refractory, sle
-from nlp.criteria.common import Context
+from nlp.criteria.common import Context, sort_key
 from nlp.records import CRITERION_KIND, CriterionResult, Eligibility, Mention, PatientResult
 
 Resolver = Callable[[list[Mention], Context], CriterionResult]
@@ -45,6 +45,9 @@ def screening_date_for(note_dates: list[date | None], fixed: date | None, today:
 def resolve_patient(patient_id: str, mentions: list[Mention], screening: date, note_count: int) -> PatientResult:
     """Resolve all eight criteria and the antibody results for one patient."""
     ctx = Context.for_patient(screening, note_count)
+    # Resolvers read "the latest" statement as the last in this list, so the
+    # list is put in date order: input order must not change any result.
+    mentions = sorted(mentions, key=lambda m: (sort_key(m), m.concept, m.end))
     criteria: dict[str, CriterionResult] = {}
     for cid in CRITERION_KIND:
         if cid == "autoantibody_positive":

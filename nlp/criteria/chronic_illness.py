@@ -46,10 +46,20 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if latest:
         names = ", ".join(sorted(latest))
         return result("not_met", f"Chronic illness documented as controlled: {names}.", evidence)
-    stale = [m for m in found if _state(m, float(rules["a1c_uncontrolled_at_or_above"])) is not None and _state(m, float(rules["a1c_uncontrolled_at_or_above"]))[1] and not recent(m, ctx, int(rules["recent_days"]))]
+    stale = [
+        m
+        for m in found
+        if _state(m, float(rules["a1c_uncontrolled_at_or_above"])) is not None
+        and _state(m, float(rules["a1c_uncontrolled_at_or_above"]))[1]
+        and not recent(m, ctx, int(rules["recent_days"]))
+    ]
     if stale:
         # Uncontrolled over a year ago and nothing on its control since.
-        return result("unknown", f"{stale[-1].attrs.get('illness', 'A chronic illness')} was not controlled over a year ago ({where(stale[-1])}) and its control is not documented since.", evidence)
+        return result(
+            "unknown",
+            f"{stale[-1].attrs.get('illness', 'A chronic illness')} was not controlled over a year ago ({where(stale[-1])}) and its control is not documented since.",
+            evidence,
+        )
     uncertain = [m for m in found if m.concept == "uncontrolled_illness" and m.is_uncertain]
     if uncertain:
         return result("unknown", f"Control of a chronic illness is uncertain ({where(uncertain[-1])}).", evidence)

@@ -9,10 +9,11 @@ outcome recorded, needs review.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 
 from nlp.criteria.common import Context, absent_exclusion, cite, event_date, result, sort_key, where
 from nlp.records import CriterionResult, Mention
+from nlp.temporal import shift_days
 
 CRITERION = "pregnant_or_lactating"
 
@@ -44,10 +45,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             elif not m.is_historical:
                 weeks = m.attrs.get("gestational_weeks")
                 remaining = (int(rules["term_weeks"]) - weeks) * 7 if weeks else int(rules["pregnancy_recent_days"])
-                pregnant, pregnant_until = m, when + timedelta(days=max(remaining, 0) + 14)
+                pregnant, pregnant_until = m, shift_days(when, max(remaining, 0) + 14)
         elif m.concept == "pregnancy_test" and m.attrs.get("result") in ("positive", "negative"):
             if m.attrs["result"] == "positive" and not m.is_negated:
-                pregnant, pregnant_until = m, when + timedelta(days=int(rules["pregnancy_recent_days"]))
+                pregnant, pregnant_until = m, shift_days(when, int(rules["pregnancy_recent_days"]))
             else:
                 pregnant, not_pregnant = None, m
         elif m.concept == "postpartum" and not m.is_negated:
@@ -87,9 +88,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         and (screening - (event_date(not_pregnant) or screening)).days <= int(rules["lactation_recent_days"])
     ):
         status, text = "unknown", f"Recent delivery ({where(not_pregnant)}); breastfeeding not documented."
-    elif not_pregnant is not None and not_pregnant.concept != "postpartum" and (screening - (event_date(not_pregnant) or screening)).days > int(rules["negative_status_valid_days"]) and not_lactating is None:
+    elif (
+        not_pregnant is not None
+        and not_pregnant.concept != "postpartum"
+        and (screening - (event_date(not_pregnant) or screening)).days > int(rules["negative_status_valid_days"])
+        and not_lactating is None
+    ):
         # A negative test long before screening says nothing about pregnancy now.
-        status, text = "unknown", f"Last documented negative pregnancy status is old ({where(not_pregnant)}); pregnancy status at screening not documented."
+        status, text = (
+            "unknown",
+            f"Last documented negative pregnancy status is old ({where(not_pregnant)}); pregnancy status at screening not documented.",
+        )
     elif not_pregnant is not None or not_lactating is not None:
         last = max((m for m in (not_pregnant, not_lactating) if m is not None), key=sort_key)
         text = f'Not pregnant or lactating: "{last.text}" ({where(last)}).'

@@ -10,11 +10,11 @@ allergies, negated drugs and trials stopped early add nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 from nlp.criteria.common import Context, cite, event_date, result, sort_key, where
 from nlp.records import CriterionResult, Mention
-from nlp.temporal import add_months
+from nlp.temporal import add_months, shift_days
 
 CRITERION = "refractory_active_disease"
 # A single infusion course keeps working for months (B-cell depletion).
@@ -58,19 +58,19 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
         end_day = max(last_use, note_day) if current else last_use
         return Interval(start, max(start, end_day), current, m)
     if start and duration:
-        return Interval(start, start + timedelta(days=duration), False, m)
+        return Interval(start, shift_days(start, duration), False, m)
     if end and duration:
-        return Interval(end - timedelta(days=duration), end, False, m)
+        return Interval(shift_days(end, -(duration)), end, False, m)
     if start:
         if a.get("drug") in _COURSE_DAYS and not current:
-            return Interval(start, start + timedelta(days=_COURSE_DAYS[a["drug"]]), False, m)
+            return Interval(start, shift_days(start, _COURSE_DAYS[a["drug"]]), False, m)
         if (a.get("stopped") or m.is_historical) and not current:
             return Interval(start, start, False, m)  # past use, stop date unknown
         return Interval(start, max(start, note_day), True, m)
     if duration:
         if m.is_historical and not current:
             return None  # an undated past trial cannot be placed in the window
-        return Interval(note_day - timedelta(days=duration), note_day, current, m)
+        return Interval(shift_days(note_day, -(duration)), note_day, current, m)
     if m.is_historical or a.get("stopped"):
         return None
     return Interval(note_day, note_day, True, m)
@@ -202,7 +202,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         or any(m.concept == "treatment_class" and m.is_negated for m in mentions)
     )
     vague_history = not named and any(m.concept == "treatment_class" and not m.is_negated for m in mentions)
-    evidence += [cite(m, CRITERION, False) for m in mentions if m.concept in ("medication_list", "treatment_class", "records_pending")]
+    evidence += [
+        cite(m, CRITERION, False)
+        for m in mentions
+        if m.concept in ("medication_list", "treatment_class", "records_pending")
+    ]
     if not drugs and active is None and not history_shown:
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
     if enough and has_steroid and active is True:
@@ -221,7 +225,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         )
     pending_records = [m for m in mentions if m.concept == "records_pending" and not m.is_negated]
     if pending_records and not enough and active is not False:
-        return result("unknown", detail + f" Outside treatment records are still pending ({where(pending_records[-1])}); review needed.", evidence)
+        return result(
+            "unknown",
+            detail + f" Outside treatment records are still pending ({where(pending_records[-1])}); review needed.",
+            evidence,
+        )
     if vague_history and not history_shown:
         return result("unknown", detail + " The treatment history is too vague to judge; review needed.", evidence)
     if history_shown and (not enough or not has_steroid):

@@ -67,6 +67,9 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     rules_dir = rules_dir or pipelines_dir()
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)
+    # Long notes are segmented by NotePipeline before they get here; this only
+    # lifts spaCy's parser-oriented default so a segment is never refused.
+    nlp.max_length = 2_000_000
     nlp.add_pipe("clinical_sentences")
 
     criterion_by_category: dict[str, str] = {}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -48,14 +49,51 @@ class NotePipeline:
         self._cutoffs: dict[str, float] = protocol()["antibodies"]["default_cutoffs"]
 
     def process(self, note: NoteRecord) -> list[Mention]:
-        """Extract every mention from one note."""
-        return extract_mentions(self.nlp(note.text), note, self.index, self._cutoffs)
+        """Extract every mention from one note.
+
+        Notes longer than ``SEGMENT_ABOVE`` are processed in line-aligned
+        segments of ``SEGMENT_CHARS``: ConText's work grows with targets times modifiers per
+        document, so one hostile 5 MB note would otherwise hold a worker for
+        hours. Offsets are shifted back into the whole note.
+        """
+        if len(note.text) <= SEGMENT_ABOVE:
+            return extract_mentions(self.nlp(note.text), note, self.index, self._cutoffs)
+        mentions: list[Mention] = []
+        for start, end in segment_bounds(note.text, SEGMENT_CHARS):
+            part = replace(note, text=note.text[start:end])
+            for m in extract_mentions(self.nlp(part.text), part, self.index, self._cutoffs):
+                m.start += start
+                m.end += start
+                mentions.append(m)
+        return mentions
 
     def pipe(self, notes: Iterable[NoteRecord], batch_size: int = 32) -> Iterator[tuple[NoteRecord, list[Mention]]]:
         """Extract mentions from a stream of notes, in order."""
         stream = ((note.text, note) for note in notes)
         for doc, note in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
             yield note, extract_mentions(doc, note, self.index, self._cutoffs)
+
+
+SEGMENT_ABOVE = 20_000
+"""Notes longer than this are processed in segments (ordinary notes never are)."""
+SEGMENT_CHARS = 4_000
+
+
+def segment_bounds(text: str, size: int) -> list[tuple[int, int]]:
+    """Split ``text`` into pieces of at most ``size`` characters, at line ends where possible."""
+    bounds: list[tuple[int, int]] = []
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            cut = text.rfind("\n", start + size // 2, end)
+            if cut == -1:
+                cut = text.rfind(" ", start + size // 2, end)
+            if cut != -1:
+                end = cut + 1
+        bounds.append((start, end))
+        start = end
+    return bounds
 
 
 def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, bool]:
@@ -184,14 +222,19 @@ def _same_sentence_neighbours(spans: list[Span], i: int, categories: set[str]) -
     sent = span.sent
     left = sent.start_char
     right = sent.end_char
+    # Spans are in text order: stop at the sentence's edge, never scan the whole note.
     for j in range(i - 1, -1, -1):
         other = spans[j]
-        if other.label_ in categories and other.sent.start == sent.start and other.end_char <= span.start_char:
+        if other.end_char <= sent.start_char:
+            break
+        if other.label_ in categories and other.end_char <= span.start_char:
             left = other.end_char
             break
     for j in range(i + 1, len(spans)):
         other = spans[j]
-        if other.label_ in categories and other.sent.start == sent.start and other.start_char >= span.end_char:
+        if other.start_char >= sent.end_char:
+            break
+        if other.label_ in categories and other.start_char >= span.end_char:
             right = other.start_char
             break
     return left, right
