@@ -112,7 +112,9 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     )
     context_data = load_json(rules_dir / "context_rules.json")
     excluded = {literal.lower() for literal in context_data.get("exclude_default_literals", [])}
-    defaults = [rule for rule in ConTextRule.from_json(str(MEDSPACY_DEFAULT_CONTEXT)) if rule.literal.lower() not in excluded]
+    defaults = [
+        rule for rule in ConTextRule.from_json(str(MEDSPACY_DEFAULT_CONTEXT)) if rule.literal.lower() not in excluded
+    ]
     context.add(defaults + [ConTextRule.from_dict(rule) for rule in context_data["context_rules"]])
     # medspaCy only lets a terminator cut a scope that overlaps the
     # terminator's own scope without containing it (util.tuple_overlaps); a

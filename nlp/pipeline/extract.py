@@ -7,7 +7,6 @@ on the mentions. ``NotePipeline`` is built once per process.
 from __future__ import annotations
 
 import re
-
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date
@@ -261,7 +260,11 @@ def _add_values(
             before = text[left : span.start_char]
             cutoff = cutoffs.get(meta.get("antibody", "") or span.label_.lower())
             # "SLEDAI-2K 8 (arthritis 4, anti-dsDNA 2)": a score item, not a result.
-            in_score = bool(re.search(r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", text[sent.start_char : span.start_char], re.IGNORECASE))
+            in_score = bool(
+                re.search(
+                    r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", text[sent.start_char : span.start_char], re.IGNORECASE
+                )
+            )
             result = None if in_score else values.read_postfix_result(after, cutoff)
             antibody_results[i] = result
             if result is None and not in_score:
@@ -404,7 +407,9 @@ def _share_drug_dates(mentions: list[Mention], spans: list[Span], text: str) -> 
         if a.sentence != b.sentence or any(a.attrs.get(k) for k in ("start", "end", "duration_days")):
             continue
         between = text[spans[i].end_char : spans[j].start_char]
-        joined = re.fullmatch(r"[\s\w.()/-]{0,30}?(?:\s(?:and|&|plus)\s|\s?[+/,]\s?)\s*|\s*\(\s*", between, re.IGNORECASE)
+        joined = re.fullmatch(
+            r"[\s\w.()/-]{0,30}?(?:\s(?:and|&|plus)\s|\s?[+/,]\s?)\s*|\s*\(\s*", between, re.IGNORECASE
+        )
         if joined and not re.search(r"\b(?:stopped|then|switched|before|after|until)\b", between, re.IGNORECASE):
             for key in _DATE_KEYS:
                 a.attrs[key] = b.attrs.get(key)

@@ -125,11 +125,17 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
             return LabResult("positive", f"{detail} ({flag.group(1)})")
         if word.startswith("neg"):
             return LabResult("negative", f"{detail} ({flag.group(1)})")
-    column_flag = re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?:\(?[<>\u2264]\s*\d+(?:\.\d+)?\)?\s*)?(?<![A-Za-z])([HL])\b", tail)
+    column_flag = re.match(
+        r"\s*(?:[a-zA-Z/%.]+\s*)?(?:\(?[<>\u2264]\s*\d+(?:\.\d+)?\)?\s*)?(?<![A-Za-z])([HL])\b", tail
+    )
     if column_flag:
         label = "positive" if column_flag.group(1) == "H" else "negative"
         return LabResult(label, f"{detail} ({column_flag.group(1)})")
-    ref = pats.reference.search(tail) or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail) or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
+    ref = (
+        pats.reference.search(tail)
+        or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail)
+        or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
+    )
     if ref:
         lo = float(ref.group("lo"))
         hi = float(ref.group("hi")) if ref.group("hi") else None
@@ -151,8 +157,13 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
 
 
 _FIELD_RESULT = re.compile(r"\bResult\s*[:=]\s*(?P<op>[<>]=?)?\s*(?P<num>\d+(?:\.\d+)?)", re.IGNORECASE)
-_FIELD_FLAG = re.compile(r"\bFlag\s*[:=]\s*(?P<flag>H(?:igh|I)?|L(?:ow|O)?|A(?:bnormal)?|N(?:ormal)?|\(?none\)?|-)?", re.IGNORECASE)
-_FIELD_REF = re.compile(r"\bRef(?:erence)?(?:\s+range)?\s*[:=]\s*(?P<op>>=|<=|[<>]|\u2264|\u2265)?\s*(?P<lo>\d+(?:\.\d+)?)(?:\s*-\s*(?P<hi>\d+(?:\.\d+)?))?", re.IGNORECASE)
+_FIELD_FLAG = re.compile(
+    r"\bFlag\s*[:=]\s*(?P<flag>H(?:igh|I)?|L(?:ow|O)?|A(?:bnormal)?|N(?:ormal)?|\(?none\)?|-)?", re.IGNORECASE
+)
+_FIELD_REF = re.compile(
+    r"\bRef(?:erence)?(?:\s+range)?\s*[:=]\s*(?P<op>>=|<=|[<>]|\u2264|\u2265)?\s*(?P<lo>\d+(?:\.\d+)?)(?:\s*-\s*(?P<hi>\d+(?:\.\d+)?))?",
+    re.IGNORECASE,
+)
 
 
 def _labelled_result(window: str) -> LabResult | None:
@@ -197,7 +208,10 @@ def is_connector(text: str) -> bool:
 # ---------------------------------------------------------------- dates near a mention
 
 
-_EARLIER_VALUE = re.compile(r"\b(?:was|were|previously|prior|previous|last|from|vs\.?|compared)\b[^\d]{0,12}(?:\d[\d.,]*\s*\w*\s*)?(?:in|on)?\s*$", re.IGNORECASE)
+_EARLIER_VALUE = re.compile(
+    r"\b(?:was|were|previously|prior|previous|last|from|vs\.?|compared)\b[^\d]{0,12}(?:\d[\d.,]*\s*\w*\s*)?(?:in|on)?\s*$",
+    re.IGNORECASE,
+)
 
 
 def result_date(sentence: str, note_date: date | None) -> DateMention | None:
@@ -408,7 +422,9 @@ def attribution(sentence: str, span_text: str) -> str | None:
         return "lupus"
     if _UNRELATED.search(sentence):
         return "other"
-    induced = re.search(r"\b([\w-]+?)[\s-]+(?:induced|related|associated)\s+" + re.escape(span_text.split()[0]), sentence, re.IGNORECASE)
+    induced = re.search(
+        r"\b([\w-]+?)[\s-]+(?:induced|related|associated)\s+" + re.escape(span_text.split()[0]), sentence, re.IGNORECASE
+    )
     if induced:
         return "lupus" if _LUPUS_CAUSE.search(induced.group(1)) else "other"
     for m in _ATTRIBUTED.finditer(sentence):
