@@ -21,7 +21,9 @@ any number of workers, either engine, and interrupted-then-resumed runs.
 
 from __future__ import annotations
 
+import gc
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -61,6 +63,8 @@ CHUNK_NOTES = 16
 """Notes per task sent to a worker process: large enough to amortise pickling, small enough to balance."""
 CHECKPOINT_SECONDS = 1.0
 """How often the journal is fsync'd: the most work a crash can lose."""
+COLLECT_EVERY_NOTES = 1000
+"""How often a worker runs a full garbage collection (see :func:`process_chunk`)."""
 
 Chunk = list[tuple[int, NoteRecord]]
 
@@ -93,6 +97,7 @@ class RunSummary:
 
 _LOCAL = threading.local()
 _RULES_FINGERPRINT: str | None = None
+_NOTES_SINCE_COLLECT = 0
 
 
 def worker_pipeline() -> NotePipeline:
@@ -109,7 +114,15 @@ def process_chunk(chunk: Chunk, pipeline: NotePipeline | None = None) -> bytes:
     A note the pipeline fails on becomes an error line; the batch goes on.
     Encoding happens here, in the worker, so only one bytes object travels
     back to the main process.
+
+    Every :data:`COLLECT_EVERY_NOTES` notes the process runs a full garbage
+    collection: each processed Doc leaves reference cycles (ConText's graph
+    holds spans of its Doc), and with a large pipeline in memory Python's
+    generational collector lets them, and the token memory they hold, pile
+    up for a long time; measured, memory then grew by about 0.75 MB per 1,000
+    notes, and stays flat with this (about 80 ms per collection).
     """
+    global _NOTES_SINCE_COLLECT
     pipeline = pipeline or worker_pipeline()
     out: list[bytes] = []
     for seq, note in chunk:
@@ -119,6 +132,10 @@ def process_chunk(chunk: Chunk, pipeline: NotePipeline | None = None) -> bytes:
             out.append(failed_line(seq, note, f"processing failed: {type(exc).__name__}"))
         else:
             out.append(note_line(seq, note, mentions))
+    _NOTES_SINCE_COLLECT += len(chunk)
+    if _NOTES_SINCE_COLLECT >= COLLECT_EVERY_NOTES:
+        _NOTES_SINCE_COLLECT = 0
+        gc.collect()
     return b"".join(out)
 
 
@@ -138,8 +155,21 @@ def process_chunk_checked(chunk: Chunk, expected_rules: str) -> bytes:
     return process_chunk(chunk)
 
 
-def _init_pool_worker() -> None:
+def _init_pool_worker(parent: int) -> None:
+    threading.Thread(target=_exit_with_parent, args=(parent,), name="exit-with-parent", daemon=True).start()
     worker_pipeline()
+
+
+def _exit_with_parent(parent: int) -> None:
+    """End this worker when the main process is gone (killed, or lost to a power cut of its own).
+
+    A pool worker holds both ends of its task queue, so it never sees the
+    parent's death by itself and would wait forever.
+    """
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(1)
 
 
 # ------------------------------------------------------------------ backends
@@ -172,7 +202,9 @@ class PoolBackend:
     def __init__(self, workers: int) -> None:
         import multiprocessing as mp
 
-        self._pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_init_pool_worker)
+        self._pool = ProcessPoolExecutor(
+            workers, mp_context=mp.get_context("spawn"), initializer=_init_pool_worker, initargs=(os.getpid(),)
+        )
         self.max_inflight = 2 * workers
 
     def submit(self, chunk: Chunk) -> Future[bytes]:
@@ -233,8 +265,8 @@ def run(
         Processes for the note pipeline (local engine), or worker processes
         of the local Dask cluster; results are identical for any value.
     pipeline:
-        A pipeline to reuse in this process (tests, the UI; ``workers=1``
-        local runs only); built on demand otherwise.
+        A pipeline to reuse in this process (tests, the UI); used by
+        single-worker local runs only, built on demand otherwise.
     progress:
         Called with the number of input records done so far (including
         those found done when resuming).
@@ -268,8 +300,6 @@ def run(
         raise EngineError(f"unknown output format {unknown[0]!r} (expected one of {', '.join(FORMATS)})")
     if "parquet" in formats:
         _require_pyarrow()
-    if pipeline is not None and (workers > 1 or engine != "local"):
-        raise ValueError("a prebuilt pipeline can only be used by a single-worker local run")
     stats = ReadStats()
     read_inputs(inputs)  # validates the paths before any output exists (reads nothing yet)
     out_dir.mkdir(parents=True, exist_ok=True)

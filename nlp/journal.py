@@ -437,7 +437,7 @@ class JournalIndex:
         db.execute("PRAGMA journal_mode=OFF")
         db.execute("PRAGMA synchronous=OFF")
         db.execute("PRAGMA temp_store=FILE")
-        db.execute("PRAGMA cache_size=-8192")
+        db.execute("PRAGMA cache_size=-2048")
         db.execute("CREATE TABLE notes (patient_id TEXT NOT NULL, seq INTEGER PRIMARY KEY, off INTEGER, len INTEGER)")
         db.execute("CREATE TABLE errors (seq INTEGER PRIMARY KEY, kind TEXT, off INTEGER, len INTEGER)")
         counts = JournalCounts()
@@ -453,10 +453,10 @@ class JournalIndex:
                 else:
                     errors.append((seq, kind, off, len(line)))
                 off += len(line)
-                if len(notes) >= 10_000:
+                if len(notes) >= 2_000:
                     db.executemany("INSERT OR IGNORE INTO notes VALUES (?, ?, ?, ?)", notes)
                     notes.clear()
-                if len(errors) >= 10_000:
+                if len(errors) >= 2_000:
                     db.executemany("INSERT OR IGNORE INTO errors VALUES (?, ?, ?, ?)", errors)
                     errors.clear()
         db.executemany("INSERT OR IGNORE INTO notes VALUES (?, ?, ?, ?)", notes)
@@ -522,7 +522,7 @@ class DiskSeenIds:
         self._db = sqlite3.connect(path)
         self._db.execute("PRAGMA journal_mode=OFF")
         self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute("PRAGMA cache_size=-4096")
+        self._db.execute("PRAGMA cache_size=-1024")
         self._db.execute(
             "CREATE TABLE seen (patient_id TEXT, note_id TEXT, source TEXT, PRIMARY KEY (patient_id, note_id))"
             " WITHOUT ROWID"

@@ -63,6 +63,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
                 lactating, not_lactating = None, m
             elif not m.is_historical:
                 lactating = m
+            else:
+                # "stopped breastfeeding in January" ends an earlier "is breastfeeding".
+                lactating, not_lactating = None, m
 
     supporting: list[Mention] = []
     status, text = "not_met", ""

@@ -223,6 +223,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             detail + f" Past use of {', '.join(sorted(unplaced))} has no dates to place it; review needed.",
             evidence,
         )
+    # Without an SLE diagnosis there is no refractory SLE to leave undecided.
+    has_sle = any(m.concept == "sle" and m.is_affirmed and m.text.strip().lower() != "lupus" for m in mentions)
+    if not enough and not has_sle and any(m.concept == "sle_lookalike" and m.is_affirmed for m in mentions):
+        return result("not_met", detail + " No SLE diagnosis: a look-alike condition is documented instead.", evidence)
     pending_records = [m for m in mentions if m.concept == "records_pending" and not m.is_negated]
     if pending_records and not enough and active is not False:
         return result(
