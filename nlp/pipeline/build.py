@@ -20,6 +20,7 @@ from medspacy.section_detection import SectionRule
 from medspacy.target_matcher import TargetRule
 from spacy.language import Language
 
+from nlp.pipeline import context_speed
 from nlp.pipeline import sentences  # noqa: F401  (registers "clinical_sentences")
 from nlp.pipeline.fastmatch import accelerate
 from nlp.resources import load_json, medication_target_rules, pipelines_dir, target_rule_files
@@ -65,6 +66,7 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     (Language, RuleIndex)
     """
     rules_dir = rules_dir or pipelines_dir()
+    context_speed.install()
     nlp = spacy.blank("en")
     nlp.tokenizer = create_medspacy_tokenizer(nlp)
     # Long notes are segmented by NotePipeline before they get here; this only
