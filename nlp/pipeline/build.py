@@ -20,8 +20,10 @@ from medspacy.section_detection import SectionRule
 from medspacy.target_matcher import TargetRule
 from spacy.language import Language
 
-from nlp.pipeline import context_speed
-from nlp.pipeline import sentences  # noqa: F401  (registers "clinical_sentences")
+from nlp.pipeline import (
+    context_speed,
+    sentences,  # noqa: F401  (registers "clinical_sentences")
+)
 from nlp.pipeline.fastmatch import accelerate
 from nlp.resources import load_json, medication_target_rules, pipelines_dir, target_rule_files
 
