@@ -36,7 +36,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         if state is not None and recent(m, ctx, int(rules["recent_days"])):
             latest[state[0]] = (m, state[1])
     bad = [(ill, m) for ill, (m, uncontrolled) in latest.items() if uncontrolled]
-    evidence = [cite(m, CRITERION, any(m is b for _, b in bad)) for m in found]
+    bad_ids = {id(b) for _, b in bad}
+    evidence = [cite(m, CRITERION, id(m) in bad_ids) for m in found]
     if bad:
         text = "; ".join(
             f'{ill}: "{m.text}"{" " + m.value if m.concept == "hba1c" and m.value else ""} ({where(m)})'

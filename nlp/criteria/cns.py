@@ -29,7 +29,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether active CNS lupus excludes the patient."""
     neuro = [m for m in mentions if m.criterion_id == CRITERION]
     active = [m for m in neuro if _counts(m, ctx)]
-    evidence = [cite(m, CRITERION, m in active) for m in neuro]
+    active_ids = {id(m) for m in active}
+    evidence = [cite(m, CRITERION, id(m) in active_ids) for m in neuro]
     if active:
         m = active[-1]
         return result("met", f'Current neuropsychiatric lupus: "{m.text}" ({where(m)}).', evidence)

@@ -63,7 +63,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         ids = {id(m) for m in supporting}
         return result(status, text, [cite(m, CRITERION, id(m) in ids) for m in renal])  # type: ignore[arg-type]
 
-    if latest is not None and latest in remission:
+    if latest is not None and any(latest is m for m in remission):
         return done(
             "not_met", f'Latest renal status is remission or no nephritis: "{latest.text}" ({where(latest)}).', []
         )

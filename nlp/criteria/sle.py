@@ -34,7 +34,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     decisive = sorted(affirmed + negated, key=sort_key)
     latest = decisive[-1] if decisive else None
 
-    evidence = [cite(m, CRITERION, m in affirmed and latest is not None and not latest.is_negated) for m in sle]
+    # Identity sets: dataclass equality would make these checks quadratic.
+    affirmed_ids = {id(m) for m in affirmed}
+    supported = latest is not None and not latest.is_negated
+    evidence = [cite(m, CRITERION, supported and id(m) in affirmed_ids) for m in sle]
     evidence += [cite(m, CRITERION, False) for m in mentions if m.concept == "sle_lookalike"]
     if latest is not None and not latest.is_negated:
         return result("met", f"SLE documented: {quote(latest)} ({where(latest)}).", evidence)
