@@ -169,7 +169,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sle-abstract: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        print(f"sle-abstract: error: cannot write to {args.out}: {exc.strerror or exc}", file=sys.stderr)
+        where = exc.filename if exc.filename else args.out
+        print(f"sle-abstract: error: {where}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if bar is not None:

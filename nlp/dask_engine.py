@@ -62,7 +62,8 @@ class DaskBackend:
                     n_workers=workers,
                     threads_per_worker=1,
                     processes=True,
-                    dashboard_address=":0",  # any free port: never collide with a user's cluster on 8787
+                    # Loopback only (the dashboard has no authentication), any free port.
+                    dashboard_address="127.0.0.1:0",
                     silence_logs=logging.ERROR,
                 )
                 self._client = Client(self._cluster, timeout=CONNECT_TIMEOUT)

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from nlp import __version__
-from nlp.criteria import resolve_patient, screening_date_for
+from nlp.criteria import resolve_patient, screening_date_for, unresolved_patient
 from nlp.journal import (
     KIND_FAILED,
     SEEN_NAME,
@@ -403,7 +403,13 @@ def _write_outputs(
                     log.warning("note rejected at %s: %s", err["source"], err["reason"])
             for patient_id, note_dates, mentions in index.patients():
                 screening = screening_date_for(note_dates, screening_date, today)
-                result = resolve_patient(patient_id, mentions, screening, len(note_dates))
+                try:
+                    result = resolve_patient(patient_id, mentions, screening, len(note_dates))
+                except Exception as exc:  # one patient's bug must not stop the batch
+                    log.warning("patient %s could not be resolved: %s", patient_id, type(exc).__name__)
+                    result = unresolved_patient(
+                        patient_id, screening, len(note_dates), f"internal error: {type(exc).__name__}"
+                    )
                 summary.evidence += writer.patient(result)
                 _tally(summary, result)
             summary.notes_processed = index.counts.notes

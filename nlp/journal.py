@@ -233,8 +233,10 @@ def _path_fingerprint(path: Path) -> str:
         for root, dirs, files in os.walk(real):
             dirs.sort()
             for name in sorted(files):
-                st = os.stat(os.path.join(root, name))
-                parts.append(f"{os.path.relpath(os.path.join(root, name), real)}:{st.st_size}:{st.st_mtime_ns}")
+                full = os.path.join(root, name)
+                # lstat: a dangling or looping link is the reader's to report, not a crash here.
+                st = os.lstat(full)
+                parts.append(f"{os.path.relpath(full, real)}:{st.st_size}:{st.st_mtime_ns}")
         return "\n".join(parts) + "\n"
     st = real.stat()
     return f"{real}:{st.st_size}:{st.st_mtime_ns}\n"

@@ -441,17 +441,16 @@ def read_txt_dir(
             yield pentry
             continue
         prel = f"{label}/{pentry.name}"
-        if not _stays_inside(pentry, real_root):
-            yield file_error(prel, "symbolic link points outside the input directory; skipped")
+        if problem := _link_problem(pentry, real_root):
+            yield file_error(prel, problem)
         elif pentry.is_dir():
             for nentry in _sorted_entries(Path(pentry.path), prel, file_error):
                 if isinstance(nentry, ErrorRecord):
                     yield nentry
                     continue
                 nrel = f"{prel}/{nentry.name}"
-                if not _stays_inside(nentry, real_root):
-                    reason = "symbolic link points outside the input directory; skipped"
-                    yield file_error(nrel, reason)
+                if problem := _link_problem(nentry, real_root):
+                    yield file_error(nrel, problem)
                 elif nentry.is_dir():
                     yield file_error(
                         nrel,
@@ -485,10 +484,17 @@ def _sorted_entries(
     return sorted(entries, key=lambda e: e.name)
 
 
-def _stays_inside(entry: os.DirEntry[str], real_root: Path) -> bool:
+def _link_problem(entry: os.DirEntry[str], real_root: Path) -> str | None:
+    """Why a symbolic link entry is skipped, or None for a usable entry."""
     if not entry.is_symlink():
-        return True
-    return Path(os.path.realpath(entry.path)).is_relative_to(real_root)
+        return None
+    try:
+        target = Path(os.path.realpath(entry.path, strict=True))
+    except OSError:  # dangling, or a loop (ELOOP)
+        return "broken or looping symbolic link; skipped"
+    if not target.is_relative_to(real_root):
+        return "symbolic link points outside the input directory; skipped"
+    return None
 
 
 def _read_txt_note(path: Path, patient_id: str, source: str) -> NoteRecord | ErrorRecord:

@@ -398,3 +398,19 @@ def test_chronic_illness(mentions: list[Mention], expected: str) -> None:
 )
 def test_age(mentions: list[Mention], expected: str) -> None:
     assert statuses(mentions)["age_18_or_older"] == expected
+
+
+def test_unresolved_patient_is_sent_to_review() -> None:
+    from nlp.criteria import unresolved_patient
+
+    result = unresolved_patient("P9", SCREEN, 2, "internal error: ValueError")
+    assert result.eligibility == "needs_review"
+    assert {r.status for r in result.criteria.values()} == {"unknown"}
+    assert set(result.antibodies.values()) == {"not_found"}
+
+
+def test_resolution_does_not_depend_on_mention_order() -> None:
+    older = mention("date_of_birth", "age_18_or_older", note_date=date(2024, 1, 10), note_id="A", attrs={"birth_date": "2010-01-02"})
+    newer = mention("date_of_birth", "age_18_or_older", note_date=date(2025, 1, 10), note_id="B", attrs={"birth_date": "1980-01-02"})
+    assert statuses([older, newer]) == statuses([newer, older])
+    assert statuses([newer, older])["age_18_or_older"] == "met"

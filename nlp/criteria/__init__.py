@@ -8,7 +8,7 @@ from datetime import date
 
 from nlp.criteria import age, autoantibody, chronic_illness, cns, nephritis, pregnancy, refractory, sle
 from nlp.criteria.common import Context, sort_key
-from nlp.records import CRITERION_KIND, CriterionResult, Eligibility, Mention, PatientResult
+from nlp.records import ANTIBODIES, CRITERION_KIND, CriterionResult, Eligibility, Mention, PatientResult
 
 Resolver = Callable[[list[Mention], Context], CriterionResult]
 
@@ -40,6 +40,21 @@ def screening_date_for(note_dates: list[date | None], fixed: date | None, today:
         return fixed
     dated = [d for d in note_dates if d is not None]
     return max(dated) if dated else today
+
+
+def unresolved_patient(patient_id: str, screening: date, note_count: int, reason: str) -> PatientResult:
+    """A patient whose criteria could not be resolved: every status unknown, sent to review."""
+    criteria = {
+        cid: CriterionResult("unknown", f"Not resolved ({reason}); review the notes.") for cid in CRITERION_KIND
+    }
+    return PatientResult(
+        patient_id=patient_id,
+        screening_date=screening,
+        criteria=criteria,
+        antibodies=dict.fromkeys(ANTIBODIES, "not_found"),
+        eligibility="needs_review",
+        note_count=note_count,
+    )
 
 
 def resolve_patient(patient_id: str, mentions: list[Mention], screening: date, note_count: int) -> PatientResult:
