@@ -37,7 +37,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from importlib import metadata, resources
 from pathlib import Path
 from typing import Any
@@ -262,6 +262,7 @@ def machine() -> dict[str, Any]:
 
     return {
         "date": date.today().isoformat(),
+        "started": datetime.now().isoformat(timespec="minutes"),
         "cpu": cpu,
         "cores": os.cpu_count(),
         "memory_gb": mem_gb,

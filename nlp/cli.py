@@ -134,6 +134,21 @@ def format_summary(summary: RunSummary, out_dir: Path) -> str:
     return "\n".join(lines)
 
 
+def _os_error_message(exc: OSError, out: Path) -> str:
+    """Say whether the output could not be written or an input could not be read."""
+    reason = exc.strerror or str(exc)
+    name = str(exc.filename) if exc.filename else ""
+    out_text = str(out)
+    if (
+        not name
+        or name == out_text
+        or name.startswith(out_text.rstrip("/") + "/")
+        or out_text.startswith(name.rstrip("/") + "/")
+    ):
+        return f"cannot write to {out}: {reason}"
+    return f"cannot read {name}: {reason}"
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sle-abstract`` console script."""
     args = build_parser().parse_args(argv)
@@ -169,8 +184,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"sle-abstract: error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:
-        where = exc.filename if exc.filename else args.out
-        print(f"sle-abstract: error: {where}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"sle-abstract: error: {_os_error_message(exc, args.out)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         if bar is not None:
