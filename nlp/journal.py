@@ -38,6 +38,7 @@ from types import TracebackType
 from typing import Any, BinaryIO
 
 from nlp.records import ErrorRecord, Mention, NoteRecord
+from nlp.writers import fsync_dir as _fsync_dir
 
 JOURNAL_NAME = ".sle-abstract.journal"
 INDEX_NAME = ".sle-abstract.index.sqlite"
@@ -542,17 +543,3 @@ class DiskSeenIds:
         """Close and delete the file."""
         self._db.close()
         self.path.unlink(missing_ok=True)
-
-
-def _fsync_dir(path: Path) -> None:
-    """Make a rename or a new file in ``path`` durable (no-op where unsupported)."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

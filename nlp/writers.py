@@ -91,7 +91,7 @@ def clear_outputs(out_dir: Path) -> None:
     for name in (MANIFEST, *OUTPUT_FILES, *PARQUET_FILES):
         (out_dir / name).unlink(missing_ok=True)
         (out_dir / f".{name}.partial").unlink(missing_ok=True)
-    _fsync_dir(out_dir)
+    fsync_dir(out_dir)
 
 
 class OutputWriter:
@@ -160,14 +160,14 @@ class OutputWriter:
             names += PARQUET_FILES
         for name in names:
             os.replace(self.out_dir / f".{name}.partial", self.out_dir / name)
-        _fsync_dir(self.out_dir)
+        fsync_dir(self.out_dir)
         tmp = self.out_dir / f".{MANIFEST}.partial"
         with tmp.open("w", encoding="utf-8", newline="\n") as fh:
             fh.write(json.dumps(manifest, indent=2) + "\n")
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, self.out_dir / MANIFEST)
-        _fsync_dir(self.out_dir)
+        fsync_dir(self.out_dir)
 
     def abort(self) -> None:
         """Close and remove the partial files of a failed run."""
@@ -292,7 +292,7 @@ def _empty_columns(table: str) -> list[str]:
 _EMPTY_MENTION = Mention("", "", None, None, "", "", "", 0, 0, None, "")
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
     """Make renames in ``path`` durable (no-op where directories cannot be fsync'd)."""
     try:
         fd = os.open(path, os.O_RDONLY)
