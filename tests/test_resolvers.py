@@ -414,3 +414,15 @@ def test_resolution_does_not_depend_on_mention_order() -> None:
     newer = mention("date_of_birth", "age_18_or_older", note_date=date(2025, 1, 10), note_id="B", attrs={"birth_date": "1980-01-02"})
     assert statuses([older, newer]) == statuses([newer, older])
     assert statuses([newer, older])["age_18_or_older"] == "met"
+
+
+def test_refractory_rationale_says_when_a_drug_has_no_dates() -> None:
+    mentions = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("cyclophosphamide", "immunosuppressives", date(2025, 2, 1), current=True),
+        drug("leflunomide", "immunosuppressives", date(2025, 2, 1), start="2025-01-31", end="2025-02-01", stopped=True),
+    ]
+    result = resolve_patient("P1", mentions, SCREEN, note_count=1).criteria["refractory_active_disease"]
+    assert "cyclophosphamide (no dates or duration documented)" in result.rationale
+    assert "leflunomide (2 days)" in result.rationale
+    assert "1 days" not in result.rationale

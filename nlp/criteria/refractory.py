@@ -76,6 +76,12 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     return Interval(note_day, note_day, True, m)
 
 
+def _point(iv: Interval) -> bool:
+    """True when the mention gave no start, stop, last use or duration at all."""
+    a = iv.mention.attrs
+    return iv.start == iv.end and not any(a.get(k) for k in ("start", "end", "last_use", "duration_days"))
+
+
 def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, date]]:
     """Union of intervals; current-use listings close in time are joined."""
     spans: list[tuple[date, date, bool]] = []
@@ -175,12 +181,21 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
 
     enough = len(qualifying) >= rules["min_immunosuppressives"]
     has_steroid = bool(steroids) or not rules["require_glucocorticoid"]
-    drug_text = ", ".join(f"{d} ({days[d]} days)" for d in qualifying) or "none"
+    # A drug only ever named, with no date or duration, counts for the note's
+    # day alone: say so rather than report "1 day" of use.
+    undocumented = {d for d, ivs in by_drug.items() if all(_point(iv) for iv in ivs)}
+
+    def use(d: str) -> str:
+        if d in undocumented and days[d] <= 1:
+            return f"{d} (no dates or duration documented)"
+        return f"{d} ({days[d]} day{'' if days[d] == 1 else 's'})"
+
+    drug_text = ", ".join(use(d) for d in qualifying) or "none"
     parts = [
         f"immunosuppressives >= {rules['min_days_per_immunosuppressive']} days within {rules['window_months']} months: {drug_text}"
     ]
     if short:
-        parts.append("too short or outside the window: " + ", ".join(f"{d} ({days[d]} days)" for d in short))
+        parts.append("too short or outside the window: " + ", ".join(use(d) for d in short))
     parts.append("glucocorticoid: " + (", ".join(steroids) if steroids else "none documented"))
     if active is True and activity_mention is not None:
         parts.append(f"active disease ({where(activity_mention)})")
