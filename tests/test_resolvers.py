@@ -237,6 +237,24 @@ def test_refractory_allergy_and_planned_drugs_do_not_count() -> None:
             "not_met",
             id="unnamed-gn-is-not-sle",
         ),
+        pytest.param(
+            [mention("anti_dsdna", "autoantibody_positive", attrs={"antibody": "anti_dsdna", "result": "positive"})],
+            "unknown",
+            id="positive-dsdna-without-diagnosis-is-for-review",
+        ),
+        pytest.param(
+            [
+                mention("anti_dsdna", "autoantibody_positive", attrs={"antibody": "anti_dsdna", "result": "positive"}),
+                mention("sle_lookalike", "sle_diagnosis", text="drug-induced lupus"),
+            ],
+            "not_met",
+            id="positive-dsdna-with-a-lookalike-is-not-sle",
+        ),
+        pytest.param(
+            [mention("anti_dsdna", "autoantibody_positive", attrs={"antibody": "anti_dsdna", "result": "negative"})],
+            "not_met",
+            id="negative-dsdna-without-diagnosis",
+        ),
     ],
 )
 def test_sle_diagnosis(mentions: list[Mention], expected: str) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import re
 
+from nlp.criteria.autoantibody import latest_results
 from nlp.criteria.common import Context, cite, quote, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "sle_diagnosis"
 # Lupus nephritis and neuropsychiatric lupus are SLE by definition.
 _SLE_CONCEPTS = {"sle", "lupus_nephritis", "npsle"}
+_SLE_SPECIFIC = {"anti_dsdna": "anti-dsDNA", "anti_sm": "anti-Sm"}
 _NAMES_LUPUS = re.compile(r"lupus|SLE|\bLN\b", re.IGNORECASE)
 
 
@@ -59,4 +61,16 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     family = [m for m in sle if m.is_family]
     if family:
         return result("not_met", "SLE appears only in the family history.", evidence)
+    # Anti-dsDNA and anti-Sm are specific to SLE (a classification criterion
+    # on their own): a chart with one positive but no diagnosis written, nor a
+    # look-alike, is an undiagnosed or undocumented lupus to review, not "no SLE".
+    specific = [(ab, m) for ab, (res, m) in latest_results(mentions, ctx.screening_date).items()
+                if ab in _SLE_SPECIFIC and res == "positive" and m is not None]  # fmt: skip
+    if specific:
+        ab, m = specific[-1]
+        return result(
+            "unknown",
+            f"No SLE diagnosis documented, but the SLE-specific {_SLE_SPECIFIC[ab]} is positive ({where(m)}); review.",
+            [*evidence, cite(m, CRITERION, False)],
+        )
     return result("not_met", f"No SLE diagnosis documented in {ctx.note_count} notes.", evidence)
