@@ -629,6 +629,15 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-flowsheet-date-columns-latest-right",
+         "LAB FLOWSHEET        05/09/23      02/20/24       01/13/25\n"
+         "dsDNA Ab (IU/mL)       8           41  H         145  H\n"
+         "C3 (mg/dL)          102            78            64  L",
+         has("anti_dsdna", "dsDNA", attrs={"result": "positive", "result_date": "2025-01-13"})),
+    case("ab-flowsheet-word-cells-latest-column",
+         "             Jan 2024     Jun 2024     Dec 2024\n"
+         "anti-Sm Ab   Positive     Negative     Negative",
+         has("anti_sm", "anti-Sm", attrs={"result": "negative", "result_date": "2024-12-01"})),
     case("ab-dsdna-value-flag-ref", "anti-dsDNA 87 IU/mL (H) ref <30",
          has("anti_dsdna", attrs=POS)),
     case("ab-dsdna-colon-negative", "dsDNA: negative",

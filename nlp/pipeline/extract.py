@@ -265,6 +265,9 @@ def _add_values(
                     r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", text[sent.start_char : span.start_char], re.IGNORECASE
                 )
             )
+            column = None if in_score else values.flowsheet_cell(text, span.start_char, span.end_char, note_date)
+            if column is not None:
+                after = column[0]
             result = None if in_score else values.read_postfix_result(after, cutoff)
             antibody_results[i] = result
             if result is None and not in_score:
@@ -277,6 +280,8 @@ def _add_values(
             # "Anti-dsDNA positive in 2019": the result is as old as its date;
             # only a date right by the result counts, not one later in the line.
             dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 60)], note_date)
+            if column is not None:
+                dm = column[1]
             if dm is not None:
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":

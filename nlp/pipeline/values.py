@@ -228,6 +228,57 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     return None
 
 
+# ---------------------------------------------------------------- flowsheets
+
+# One cell of a flowsheet row: a value with its flag ("41  H", "<10", "1:160 *").
+_CELL = re.compile(
+    r"(?<![\w.:/])(?:(?:[<>]=?\s*)?(?:1:\d+|\d+(?:\.\d+)?)(?![\w.:/])(?:\s{0,3}(?:\(?[HL]\)?|\*|[Hh]igh|[Ll]ow)(?!\w))?"
+    r"|(?:pos(?:itive)?|neg(?:ative)?|(?:not\s)?detected|(?:non-?)?reactive)(?!\w))",
+    re.IGNORECASE,
+)
+# What may follow the test name before the cells: "(IU/mL)", a unit, "Ab".
+_ROW_LABEL_TAIL = re.compile(
+    r"^\s*(?:\([^()\n]*\)\s*)*(?:(?!(?:pos|neg|not|detected|reactive|non)\w*)[A-Za-z/%]+\s*)?", re.IGNORECASE
+)
+
+
+def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
+    """The latest cell of a flowsheet row whose columns are dated by a header line.
+
+    ``text[start:end]`` is the row's test name. In a layout such as::
+
+        LAB FLOWSHEET     05/09/23    02/20/24    01/13/25
+        dsDNA Ab (IU/mL)      8         41  H       145  H
+
+    the row holds one value per header date, so the value under the latest
+    date is the result (here "145  H", dated 2025-01-13). ``None`` when the
+    row does not hold several values or no header above has as many dates.
+    """
+    line_end = text.find("\n", end)
+    row = text[end : len(text) if line_end < 0 else line_end]
+    label = _ROW_LABEL_TAIL.match(row)
+    cells = list(_CELL.finditer(row, label.end() if label else 0))
+    if len(cells) < 2 or row[cells[-1].end() :].strip():
+        return None
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return None  # the test name does not start the row
+    # The header is the nearest line above (within a few) that holds dates.
+    pos = line_start - 1
+    for _ in range(8):
+        if pos <= 0:
+            return None
+        above_start = text.rfind("\n", 0, pos) + 1
+        dates = [d for d in find_dates(text[above_start:pos], note_date) if note_date is None or d.value <= note_date]
+        if len(dates) >= 2:
+            if len(dates) != len(cells):
+                return None
+            latest = max(range(len(dates)), key=lambda i: dates[i].value)
+            return cells[latest].group(0), dates[latest]
+        pos = above_start - 1
+    return None
+
+
 # ---------------------------------------------------------------- medications
 
 _START_CUE = re.compile(
