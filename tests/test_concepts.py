@@ -452,6 +452,12 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-is-a-real-possibility", "Neuropsychiatric lupus is a real possibility given her active disease.",
+         has("npsle", "Neuropsychiatric lupus", uncertain=True)),
+    case("cns-perhaps", "Perhaps an early acute confusional state.",
+         has("organic_brain_syndrome", "confusional state", uncertain=True)),
+    case("cns-on-the-differential", "Lupus cerebritis is on the differential.",
+         has("npsle", "cerebritis", uncertain=True)),
     case("cns-seizure-attributed-to-npsle", "Generalized tonic-clonic seizure last week attributed to NPSLE.",
          has("seizure", "seizure", attrs={"attributed_to": "lupus"})),
     case("cns-npsle-seizure-2012-history", "History of NPSLE seizure in 2012.",

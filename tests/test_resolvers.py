@@ -344,6 +344,38 @@ def test_pregnancy(mentions: list[Mention], expected: str) -> None:
         pytest.param(
             [mention("headache_other_cause", "active_severe_cns_lupus", text="migraine")], "not_met", id="migraine"
         ),
+        pytest.param(
+            [
+                mention("seizure", "active_severe_cns_lupus", start=10, end=13),
+                mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=200, end=205, is_negated=True),
+            ],
+            "not_met",
+            id="seizure-the-note-then-calls-not-npsle",
+        ),
+        pytest.param(
+            [
+                mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=0, end=5, is_negated=True),
+                mention("seizure", "active_severe_cns_lupus", start=100, end=107),
+            ],
+            "met",
+            id="no-prior-npsle-then-a-seizure",
+        ),
+        pytest.param(
+            [
+                mention("organic_brain_syndrome", "active_severe_cns_lupus", text="confusional state"),
+                mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=300, end=305, is_uncertain=True),
+            ],
+            "unknown",
+            id="confusion-while-npsle-cannot-be-excluded",
+        ),
+        pytest.param(
+            [
+                mention("npsle", "active_severe_cns_lupus", text="neuropsychiatric lupus"),
+                mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=300, end=305, is_uncertain=True),
+            ],
+            "unknown",
+            id="a-note-that-doubts-npsle-does-not-establish-it",
+        ),
     ],
 )
 def test_cns(mentions: list[Mention], expected: str) -> None:

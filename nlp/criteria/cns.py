@@ -25,10 +25,41 @@ def _counts(m: Mention, ctx: Context) -> bool:
     return False
 
 
+def _judged_in_note(neuro: list[Mention]) -> tuple[set[int], set[int]]:
+    """Symptoms the note's own assessment calls not lupus, and those it leaves open.
+
+    "GTC seizure ... A/P: provoked by hypoglycaemia. Not NPSLE": the seizure
+    is not counted. "Confusional state ... I cannot exclude NPSLE": it is
+    possible, not established. A symptom explicitly tied to lupus keeps its
+    weight either way.
+    """
+    denied: set[int] = set()
+    doubted: set[int] = set()
+    for m in neuro:
+        if m.concept not in _SEVERE - {"npsle"} or m.attrs.get("attributed_to") == "lupus":
+            continue
+        same_note = [n for n in neuro if n.concept == "npsle" and n.note_id == m.note_id and not n.is_family]
+        if any(n.is_negated and not n.is_historical and not n.is_hypothetical and n.start > m.start for n in same_note):
+            denied.add(id(m))
+        elif any(n.is_uncertain and not n.is_negated for n in same_note):
+            doubted.add(id(m))
+    return denied, doubted
+
+
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether active CNS lupus excludes the patient."""
     neuro = [m for m in mentions if m.criterion_id == CRITERION]
-    active = [m for m in neuro if _counts(m, ctx)]
+    denied, doubted = _judged_in_note(neuro)
+    # A note that doubts NPSLE does not establish it by naming it elsewhere.
+    doubting_notes = {m.note_id for m in neuro if m.concept == "npsle" and m.is_uncertain and not m.is_negated}
+    active = [
+        m
+        for m in neuro
+        if _counts(m, ctx)
+        and id(m) not in denied
+        and id(m) not in doubted
+        and not (m.concept == "npsle" and m.note_id in doubting_notes)
+    ]
     active_ids = {id(m) for m in active}
     evidence = [cite(m, CRITERION, id(m) in active_ids) for m in neuro]
     if active:
@@ -37,7 +68,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     uncertain = [
         m
         for m in neuro
-        if m.concept in _SEVERE | {"headache"} and m.is_uncertain and not m.is_negated and recent(m, ctx, _RECENT_DAYS)
+        if m.concept in _SEVERE | {"headache"}
+        and (m.is_uncertain or id(m) in doubted or (m.concept == "npsle" and m.note_id in doubting_notes))
+        and not m.is_negated
+        and not m.is_historical
+        and recent(m, ctx, _RECENT_DAYS)
     ]
     if uncertain:
         m = uncertain[-1]
@@ -60,7 +95,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         m
         for m in neuro
         if m.concept in ("headache_other_cause", "headache", *_SEVERE)
-        and m.attrs.get("attributed_to") == "other"
+        and (m.attrs.get("attributed_to") == "other" or id(m) in denied)
         and m.is_affirmed
     ]
     notes = []
