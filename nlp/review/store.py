@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -41,7 +43,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 log = logging.getLogger(__name__)
@@ -123,12 +125,13 @@ class AuditRow(Base):
 
 
 # The database itself refuses to rewrite history.
-for _ddl in (
+_SQLITE_TRIGGERS = (
     f"CREATE TRIGGER IF NOT EXISTS review_audit_no_update BEFORE UPDATE ON review_audit "
     f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
     f"CREATE TRIGGER IF NOT EXISTS review_audit_no_delete BEFORE DELETE ON review_audit "
     f"BEGIN SELECT RAISE(ABORT, '{_APPEND_ONLY}'); END",
-):
+)
+for _ddl in _SQLITE_TRIGGERS:
     event.listen(AuditRow.__table__, "after_create", DDL(_ddl).execute_if(dialect="sqlite"))
 for _ddl in (
     "CREATE OR REPLACE FUNCTION review_audit_append_only() RETURNS trigger AS $$ "
@@ -298,8 +301,8 @@ def _chain_key(dataset: str, patient_id: str, kind: str, target: str) -> str:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=5000")  # first: switching a fresh database to WAL waits for its other openers
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA busy_timeout=5000")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
 
@@ -334,7 +337,30 @@ class ReviewStore:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
-        Base.metadata.create_all(self.engine)
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        for attempt in range(5):
+            try:
+                Base.metadata.create_all(self.engine)
+                break
+            except DBAPIError:
+                # Several processes opening a fresh database at once all find no table and all
+                # CREATE it; the losers fail ("table review_audit already exists" on SQLite, a
+                # unique violation on pg_type on PostgreSQL), or SQLite's switch to WAL finds the
+                # file locked. The next pass finds the table. (tests/test_store_crash.py: writers
+                # opening one fresh database at the same instant.)
+                if attempt == 4:
+                    raise  # not a race: a real error (at most ~1.5 s later)
+                time.sleep(0.05 * 2**attempt * (1 + random.random()))
+        if self.engine.dialect.name == "sqlite":
+            # SQLite runs CREATE TABLE and the triggers as separate statements, not in one
+            # transaction: a process killed in between leaves a table that accepts UPDATE and
+            # DELETE, and later opens skip the after_create triggers (the table exists). They
+            # are IF NOT EXISTS: make sure of them on every open. (PostgreSQL's DDL is atomic.)
+            with self.engine.begin() as conn:
+                for ddl in _SQLITE_TRIGGERS:
+                    conn.exec_driver_sql(ddl)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -4,10 +4,19 @@ Usage (from the repository root)::
 
     python tests/robustness/table.py           # run every case, print the table
     python tests/robustness/table.py --write   # ... and replace the table in README.md
+    python tests/robustness/table.py --store --write   # the review store faults table instead
 
 The table sits in README.md between the ``robustness-table`` markers, under
 the "Robustness" heading; ``test_hostile_inputs.py`` fails when it is out of
 date. The cases are those of ``robustness_cases.py`` (the tests run the same).
+
+``--store`` runs the review store's fault scenarios (``tests/store_faults.py``,
+the same as ``tests/test_store_crash.py``; about a minute per database, the
+race lasting ``SLE_ABSTRACT_STORE_RACE_SECONDS``, 30 s unless set) on SQLite
+and, when ``SLE_ABSTRACT_TEST_PG_URL`` is set, PostgreSQL, and makes the table
+between the ``store-faults-table`` markers; rows of a database not available
+are kept as they are. ``test_store_crash.py`` fails when its rows or wording
+are out of date or a row is not passing.
 """
 
 from __future__ import annotations
@@ -25,6 +34,8 @@ import robustness_run as rr
 README = Path(__file__).resolve().parents[2] / "README.md"
 START = "<!-- robustness-table:start (python tests/robustness/table.py --write) -->"
 END = "<!-- robustness-table:end -->"
+STORE_START = "<!-- store-faults-table:start (python tests/robustness/table.py --store --write) -->"
+STORE_END = "<!-- store-faults-table:end -->"
 
 
 def _cell(text: str) -> str:
@@ -53,22 +64,22 @@ def markdown(outcomes: dict[str, rr.Outcome], failures: dict[str, rr.FailureOutc
     return "\n".join(rows)
 
 
-def readme_section(path: Path = README) -> str:
+def readme_section(path: Path = README, start: str = START, end: str = END) -> str:
     """The table currently in README.md (empty when the markers are missing)."""
     text = path.read_text(encoding="utf-8")
-    if START not in text or END not in text:
+    if start not in text or end not in text:
         return ""
-    return text.split(START, 1)[1].split(END, 1)[0].strip()
+    return text.split(start, 1)[1].split(end, 1)[0].strip()
 
 
-def write_readme(table: str, path: Path = README) -> None:
+def write_readme(table: str, path: Path = README, start: str = START, end: str = END) -> None:
     """Replace the table between the markers in README.md."""
     text = path.read_text(encoding="utf-8")
-    if START not in text or END not in text:
-        raise SystemExit(f"{path}: add the lines {START} and {END} under the Robustness heading first")
-    before, rest = text.split(START, 1)
-    after = rest.split(END, 1)[1]
-    path.write_text(f"{before}{START}\n{table}\n{END}{after}", encoding="utf-8")
+    if start not in text or end not in text:
+        raise SystemExit(f"{path}: add the lines {start} and {end} under the Robustness heading first")
+    before, rest = text.split(start, 1)
+    after = rest.split(end, 1)[1]
+    path.write_text(f"{before}{start}\n{table}\n{end}{after}", encoding="utf-8")
 
 
 def build_table() -> str:
@@ -83,14 +94,33 @@ def build_table() -> str:
         return markdown(outcomes, failures)  # the checks read the outputs, so inside the folder's life
 
 
+def build_store_table() -> str:
+    """Run the review store's fault scenarios and return their table (rows not run kept from README.md)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    import store_faults as sf
+
+    from nlp.cli import demo_corpus
+    from nlp.engine import run
+
+    with tempfile.TemporaryDirectory(prefix="sle-store-faults-") as tmp:
+        results_dir = Path(tmp) / "results"
+        run([demo_corpus()], results_dir)
+        results = sf.run_all(Path(tmp), results_dir)
+    previous = {
+        rid: cells[3] for rid, cells in sf.parse_table(readme_section(start=STORE_START, end=STORE_END)).items()
+    }
+    return sf.markdown(results, previous)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--write", action="store_true", help="replace the table in README.md")
+    parser.add_argument("--store", action="store_true", help="the review store faults table instead")
     args = parser.parse_args(argv)
-    table = build_table()
+    table = build_store_table() if args.store else build_table()
     print(table)
     if args.write:
-        write_readme(table)
+        write_readme(table, *((README, STORE_START, STORE_END) if args.store else ()))
     return 0
 
 
