@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-lupus-antibody-results-is-not-a-diagnosis", "No lupus antibody results in our system.",
+         lacks("sle", "lupus")),
     case("sle-full-name", "Assessment: 34F with systemic lupus erythematosus diagnosed in 2019, on hydroxychloroquine.",
          has("sle", "systemic lupus")),
     case("sle-abbreviation", "Dx: SLE (meets 2019 EULAR/ACR classification criteria).",
@@ -540,6 +542,8 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-title-mr-is-male", "Rheum f/u: Mr. Okonkwo, SLE (dx 2014), seen for flare.",
+         has("sex_male", "Mr")),
     case("preg-g2p1-22-weeks-gestation", "28 y/o G2P1 at 22 weeks gestation, followed by MFM.",
          has("pregnancy", attrs={"gestational_weeks": 22})),
     case("preg-g2p1-at-22-weeks", "28 y/o G2P1 at 22 weeks, here for lupus follow-up.",

@@ -319,6 +319,15 @@ def test_nephritis(mentions: list[Mention], expected: str) -> None:
             id="hcg-negative",
         ),
         pytest.param([mention("sex_male", "pregnant_or_lactating")], "not_met", id="male"),
+        pytest.param(
+            [
+                mention("sex_male", "pregnant_or_lactating", text="Mr."),
+                mention("sex_female", "pregnant_or_lactating", text="36F"),
+            ],
+            "unknown",
+            id="mr-is-the-husband-of-a-female-patient",
+        ),
+        pytest.param([mention("sex_male", "pregnant_or_lactating", text="Mr.")], "not_met", id="mr-title"),
         pytest.param([mention("lactation", "pregnant_or_lactating")], "met", id="breastfeeding"),
         pytest.param(
             [mention("lactation", "pregnant_or_lactating", is_negated=True)], "not_met", id="not-breastfeeding"

@@ -26,6 +26,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether pregnancy or lactation excludes the patient."""
     rules = ctx.protocol["pregnancy"]
     found = [m for m in mentions if m.criterion_id == CRITERION and m.concept != "sex_female"]
+    # "Mr." names the patient in most notes, but a husband or father in some:
+    # a title is no barrier in a chart that also calls the patient female.
+    female = any(m.concept == "sex_female" and m.is_affirmed for m in mentions)
+    if female:
+        found = [m for m in found if not (m.concept == "sex_male" and m.text.startswith("Mr"))]
     screening = ctx.screening_date
     pregnant: Mention | None = None
     pregnant_until: date | None = None
