@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-no-active-lupus-is-no-activity-not-no-sle", "SLE: prednisone 5 mg; per rheumatology no active lupus.",
+         has("sle", "SLE"), has("disease_active", "active lupus", negated=True)),
     case("sle-lupus-antibody-results-is-not-a-diagnosis", "No lupus antibody results in our system.",
          lacks("sle", "lupus")),
     case("sle-full-name", "Assessment: 34F with systemic lupus erythematosus diagnosed in 2019, on hydroxychloroquine.",
@@ -639,6 +641,8 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-one-dot-leader", "SLE: mild.\n   anti-chromatin . 28 U/mL    [<20]  H\nPlan: defer.",
+         has("anti_chromatin", attrs={"result": "positive"})),
     case("ab-flowsheet-date-columns-latest-right",
          "LAB FLOWSHEET        05/09/23      02/20/24       01/13/25\n"
          "dsDNA Ab (IU/mL)       8           41  H         145  H\n"

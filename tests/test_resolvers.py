@@ -255,6 +255,16 @@ def test_refractory_allergy_and_planned_drugs_do_not_count() -> None:
             "not_met",
             id="negative-dsdna-without-diagnosis",
         ),
+        pytest.param(
+            [
+                mention("sle", "sle_diagnosis", text="SLE", start=0, end=3),
+                mention("disease_active", "refractory_active_disease", text="active lupus", start=40, end=52,
+                        is_negated=True),
+                mention("sle", "sle_diagnosis", text="lupus", start=47, end=52, is_negated=True),
+            ],
+            "met",
+            id="no-active-lupus-negates-activity-not-the-diagnosis",
+        ),
     ],
 )
 def test_sle_diagnosis(mentions: list[Mention], expected: str) -> None:

@@ -43,6 +43,11 @@ CASES = [
         id="dotted-leader",
     ),
     pytest.param(
+        "anti-chromatin . 28 U/mL    [<20]  H",
+        ["anti-chromatin . 28 U/mL    [<20]  H"],
+        id="one-dot-leader",
+    ),
+    pytest.param(
         "BP 112/70  HR 88  T 37.1\nRR 16  SpO2 98%", ["BP 112/70  HR 88  T 37.1", "RR 16  SpO2 98%"], id="vitals-lines"
     ),
     pytest.param(

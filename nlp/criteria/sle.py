@@ -30,8 +30,18 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return m.is_affirmed and not (doubtful and m.text.strip().lower() == "lupus")
 
     affirmed = [m for m in sle if counts(m)]
-    # "no NPSLE" or "no lupus nephritis" negates the manifestation, not SLE.
-    negated = [m for m in sle if m.concept == "sle" and m.is_negated and not m.is_family and not m.is_hypothetical]
+    # "no NPSLE" or "no lupus nephritis" negates the manifestation, not SLE;
+    # "no active lupus" or "no SLE flare" negates the activity.
+    activity = [m for m in mentions if m.concept in ("disease_active", "disease_inactive")]
+
+    def in_activity(m: Mention) -> bool:
+        return any(a.note_id == m.note_id and a.start <= m.start and m.end <= a.end for a in activity)
+
+    negated = [
+        m
+        for m in sle
+        if m.concept == "sle" and m.is_negated and not m.is_family and not m.is_hypothetical and not in_activity(m)
+    ]
     uncertain = [m for m in sle if (m.is_uncertain or m.is_hypothetical) and not m.is_negated and not m.is_family]
     decisive = sorted(affirmed + negated, key=sort_key)
     latest = decisive[-1] if decisive else None

@@ -119,6 +119,9 @@ def _ends_sentence(line_text: str, cut: int) -> bool:
         return False
     if before.endswith(("!", "?")):
         return True
+    # A detached dot ("anti-chromatin . 28 U/mL") is a one-dot leader.
+    if re.search(r"\s\.$", before):
+        return False
     word = re.search(r"(\S+)\.$", before)
     if word is None:
         return True

@@ -67,6 +67,8 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         reference range and no flag; such results are marked uncertain.
     """
     pats = lab_patterns()
+    # A detached one-dot leader ("anti-chromatin . 28 U/mL") is no full stop.
+    after = re.sub(r"^[ \t]+\.(?=[ \t])", " ", after)
     # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") read like spaced columns.
     window = _cut_window(after.replace("|", " "))[:120]
     pending = pats.pending.search(window[:60])
