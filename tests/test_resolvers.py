@@ -495,3 +495,16 @@ def test_refractory_rationale_says_when_a_drug_has_no_dates() -> None:
     assert "cyclophosphamide (no dates or duration documented)" in result.rationale
     assert "leflunomide (2 days)" in result.rationale
     assert "1 days" not in result.rationale
+
+
+def test_remains_on_joins_listings_more_than_a_year_apart() -> None:
+    ctx = Context.for_patient(SCREEN, 2)
+    started = drug("mycophenolate", "immunosuppressives", date(2023, 10, 3), current=True)
+    later = drug("mycophenolate", "immunosuppressives", date(2024, 11, 19), current=True)
+    a, b = exposure_interval(started, ctx), exposure_interval(later, ctx)
+    assert a is not None and b is not None
+    assert len(merge([a, b], join_gap_days=365)) == 2  # no word of continuity: a gap
+    later.attrs["continuing"] = True  # "remains on mycophenolate"
+    c = exposure_interval(later, ctx)
+    assert c is not None
+    assert merge([a, c], join_gap_days=365) == [(date(2023, 10, 3), date(2024, 11, 19))]

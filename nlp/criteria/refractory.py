@@ -28,6 +28,11 @@ class Interval:
     open_end: bool  # the drug was still being taken at ``end``
     mention: Mention
 
+    @property
+    def continued(self) -> bool:
+        """The note says use went on unbroken ("remains on MMF")."""
+        return bool(self.mention.attrs.get("continuing"))
+
 
 def _usable(m: Mention) -> bool:
     return not (
@@ -89,7 +94,9 @@ def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, dat
         if spans:
             s, e, open_end = spans[-1]
             gap = (iv.start - e).days
-            if gap <= 0 or (open_end and gap <= join_gap_days):
+            # A listing that says use went on ("remains on MMF") joins the
+            # previous current listing however far apart the notes are.
+            if gap <= 0 or (open_end and (gap <= join_gap_days or iv.continued)):
                 spans[-1] = (s, max(e, iv.end), iv.open_end if iv.end >= e else open_end)
                 continue
         spans.append((iv.start, iv.end, iv.open_end))

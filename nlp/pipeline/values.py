@@ -299,6 +299,10 @@ _CURRENT = re.compile(
     r"\b(?:currently|continues?|continuing|remains? on|still on|on (?:stable )?(?:dose|\d)|daily|b\.?i\.?d|t\.?i\.?d|q\.?d|weekly|monthly|every \d|q\d|\d+(?:\.\d+)?\s*(?:mg|g|mcg)\b)",
     re.IGNORECASE,
 )
+_CONTINUING = re.compile(
+    r"\b(?:remains?|still|continues?|continuing|has\s+continued|stays?)\s+(?:on|taking|to\s+take|with)?\s*$",
+    re.IGNORECASE,
+)
 _ALLERGY = re.compile(r"\b(?:allerg\w*|anaphyla\w*|hypersensitivity)\b", re.IGNORECASE)
 _EARLY_STOP = re.compile(
     r"\b(?:after|within|x|for)\s+(?:only\s+)?(?:about\s+)?(\d+|one|two|three|four|five|six|a few)\s*(days?|weeks?|wks?)\b",
@@ -367,6 +371,8 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     out["stopped"] = bool(_STOPPED.search(window[:120]) or _STOPPED.search(before[-30:]))
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(before[-30:]))
+    # "remains on MMF": taken without a break since the chart last listed it.
+    out["continuing"] = bool(_CONTINUING.search(before[-40:])) and not out["stopped"]
     return out
 
 
