@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-lookalike-still-on-the-differential", "Possible SLE (MCTD still on the differential given anti-RNP).",
+         has("sle_lookalike", "MCTD", uncertain=True)),
     case("sle-no-active-lupus-is-no-activity-not-no-sle", "SLE: prednisone 5 mg; per rheumatology no active lupus.",
          has("sle", "SLE"), has("disease_active", "active lupus", negated=True)),
     case("sle-lupus-antibody-results-is-not-a-diagnosis", "No lupus antibody results in our system.",
@@ -984,6 +986,12 @@ def test_chronic_illness(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 ACTIVITY_CASES = [
+    case("records-not-yet-arrived", "Her records from Nigeria have not yet arrived; the pharmacy cannot give dates.",
+         has("records_pending", "records")),
+    case("records-requested-possessive", "We have requested her records from the previous clinic.",
+         has("records_pending", "requested her records")),
+    case("records-does-not-know-name-or-dates", "He does not know the name or dates and stopped it on his own.",
+         has("records_pending", "does not know")),
     case("act-lupus-flare", "Lupus flare with polyarthritis and oral ulcers.",
          has("disease_active", "flare")),
     case("act-active-arthritis", "Active arthritis in both wrists and MCPs.",
