@@ -986,6 +986,10 @@ def test_chronic_illness(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 ACTIVITY_CASES = [
+    case("activity-arthritis-and-rash-resolved", "The arthritis and rash resolved on corticosteroids.",
+         has("disease_inactive", "resolved")),
+    case("no-further-immunosuppression-was-required", "No further immunosuppression was required.",
+         has("treatment_class", "immunosuppression", negated=True)),
     case("records-not-yet-arrived", "Her records from Nigeria have not yet arrived; the pharmacy cannot give dates.",
          has("records_pending", "records")),
     case("records-requested-possessive", "We have requested her records from the previous clinic.",
