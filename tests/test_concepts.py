@@ -643,6 +643,12 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-bare-sm-with-minus-in-parentheses", "Labs: dsDNA +ve 1:80 (Crithidia). Sm (-). UA (-) blood.",
+         has("anti_dsdna", "dsDNA", attrs={"result": "positive"}), has("anti_sm", "Sm", attrs={"result": "negative"})),
+    case("ab-minus-ve", "anti-Sm -ve, anti-dsDNA (+ve)",
+         has("anti_sm", attrs={"result": "negative"}), has("anti_dsdna", attrs={"result": "positive"})),
+    case("ab-sm-rnp-is-not-sm", "Sm/RNP (+)",
+         lacks("anti_sm", "Sm")),
     case("ab-one-dot-leader", "SLE: mild.\n   anti-chromatin . 28 U/mL    [<20]  H\nPlan: defer.",
          has("anti_chromatin", attrs={"result": "positive"})),
     case("ab-flowsheet-date-columns-latest-right",
