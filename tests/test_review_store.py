@@ -193,6 +193,50 @@ def test_locked_record_refuses_changes_until_unlocked_with_a_reason(store: Revie
     assert not store.review("P1").locked
 
 
+def test_a_decision_racing_a_lock_waits_for_it_and_is_refused(store: ReviewStore) -> None:
+    """A lock still being committed cannot be slipped past: the decision waits, then sees it."""
+    from sqlalchemy import event
+    from sqlalchemy.orm import Session
+
+    flushed, release = threading.Event(), threading.Event()
+    threads: dict[str, threading.Thread] = {}
+
+    def _hold(session: Session, _ctx: object) -> None:
+        if threading.current_thread() is threads.get("locker"):
+            flushed.set()
+            release.wait(10)
+
+    outcome: dict[str, object] = {}
+
+    def lock() -> None:
+        store.record(reviewer="ana", patient_id="P1", kind="lock", target=PATIENT_TARGET, action="lock",
+                     expected_prev=0)  # fmt: skip
+
+    def decide() -> None:
+        try:
+            outcome["entry"] = confirm(store, "ben", "P1", "sle_diagnosis")
+        except Exception as exc:
+            outcome["error"] = exc
+
+    event.listen(Session, "after_flush", _hold)
+    try:
+        locking = threads["locker"] = threading.Thread(target=lock)
+        locking.start()
+        assert flushed.wait(10), "the lock transaction never reached its flush"
+        deciding = threading.Thread(target=decide)
+        deciding.start()
+        deciding.join(0.5)
+        assert deciding.is_alive(), f"the decision did not wait for the uncommitted lock: {outcome}"
+        release.set()
+        locking.join(10)
+        deciding.join(10)
+    finally:
+        release.set()
+        event.remove(Session, "after_flush", _hold)
+    assert isinstance(outcome.get("error"), LockedError), outcome
+    assert store.review("P1").locked and store.review("P1").criterion("sle_diagnosis") is None
+
+
 def test_review_status_follows_decisions(store: ReviewStore) -> None:
     assert store.review("P1").status() == "not_started"
     confirm(store, "ana", "P1", "sle_diagnosis")

@@ -21,6 +21,7 @@ works, PostgreSQL included.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import random
@@ -40,6 +41,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    func,
     select,
 )
 from sqlalchemy.engine import Engine
@@ -303,8 +305,26 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA busy_timeout=5000")  # first: switching a fresh database to WAL waits for its other openers
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    # FULL: a decision the store confirmed survives a power loss too, not only a
+    # killed process (NORMAL may lose the last commits); one fsync per decision.
+    cur.execute("PRAGMA synchronous=FULL")
     cur.close()
+
+
+def _sqlite_writer_connect(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own transaction handling would BEGIN only at the INSERT,
+    # after the lock and chain were read: take over and BEGIN IMMEDIATE instead.
+    dbapi_conn.isolation_level = None
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _patient_lock_key(dataset: str, patient_id: str) -> int:
+    """A signed 64-bit key for PostgreSQL's advisory lock on one patient's decisions."""
+    digest = hashlib.blake2b(f"{dataset}\x1f{patient_id}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 def check_reviewer_name(name: str) -> str:
@@ -335,8 +355,18 @@ class ReviewStore:
         self.dataset = dataset
         self.tool_version = tool_version
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        # Writes read the patient's lock and the chain head, then insert: they
+        # must not interleave, or a decision could slip past a lock committed in
+        # between. SQLite: a second engine whose transactions BEGIN IMMEDIATE
+        # (one writer at a time, readers unaffected in WAL mode); PostgreSQL: a
+        # per-patient advisory lock in the write transaction (see _insert).
+        self._writer: Engine = self.engine
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+            self._writer = create_engine(url, pool_pre_ping=True)
+            event.listen(self._writer, "connect", _sqlite_pragmas)
+            event.listen(self._writer, "connect", _sqlite_writer_connect)
+            event.listen(self._writer, "begin", _sqlite_begin_immediate)
         self._create_schema()
 
     def _create_schema(self) -> None:
@@ -364,6 +394,7 @@ class ReviewStore:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self._writer.dispose()
 
     # ------------------------------------------------------------- reading
 
@@ -503,7 +534,10 @@ class ReviewStore:
         detail: dict[str, Any] | None,
         values: dict[str, Any],
     ) -> Entry:
-        with Session(self.engine) as session, session.begin():
+        with Session(self._writer) as session, session.begin():
+            if self._writer.dialect.name == "postgresql":
+                key = _patient_lock_key(self.dataset, values["patient_id"])
+                session.execute(select(func.pg_advisory_xact_lock(key)))
             rows = session.scalars(
                 select(AuditRow).where(AuditRow.chain.in_((chain, lock_chain))).order_by(AuditRow.id)
             ).all()
