@@ -37,6 +37,25 @@ def results_dir(tmp_path_factory: pytest.TempPathFactory, pipeline) -> Path:
     return out
 
 
+@pytest.fixture(autouse=True)
+def listen_on(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], None]:
+    """Set Streamlit's ``server.address`` for the app under test (loopback unless a test says otherwise).
+
+    The app refuses to serve on a network address without sign-in; the tests must not depend on
+    the ``.streamlit/config.toml`` of the folder pytest runs in.
+    """
+    from streamlit import config
+
+    old = config.get_option("server.address")
+
+    def _set(address: str | None) -> None:
+        config.set_option("server.address", address, "test")
+
+    _set("127.0.0.1")
+    yield _set
+    _set(old)
+
+
 @pytest.fixture
 def db_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'review.sqlite'}"
@@ -119,6 +138,111 @@ def test_oidc_identity_is_used_when_configured(make_app) -> None:
     at.user = {"is_logged_in": True, "email": "dr.who@example.org", "name": "Dr Who"}
     at.run()
     assert "dr.who@example.org" in " ".join(c.value for c in at.sidebar.caption).replace("\\", "")
+
+
+# ------------------------------------------------------------------ network exposure
+
+
+@pytest.mark.parametrize(
+    ("address", "loopback"),
+    [
+        ("127.0.0.1", True),
+        ("127.0.1.1", True),
+        ("127.255.255.254", True),
+        ("::1", True),
+        ("[::1]", True),
+        ("::ffff:127.0.0.1", True),
+        ("localhost", True),
+        ("LOCALHOST", True),
+        (" localhost. ", True),
+        ("", False),  # Streamlit listens on every interface
+        (None, False),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("[::]", False),
+        ("192.168.1.20", False),
+        ("10.0.0.5", False),
+        ("fe80::1", False),
+        ("::ffff:10.0.0.1", False),
+        ("128.0.0.1", False),
+        ("review.example.org", False),  # a name may resolve to any interface
+        ("localhost.example.org", False),
+        ("127.1", False),  # a shorthand: refused rather than guessed
+    ],
+)
+def test_loopback_addresses_are_told_from_network_ones(address: str | None, loopback: bool) -> None:
+    from nlp.ui.exposure import is_loopback
+
+    assert is_loopback(address) is loopback
+
+
+def test_refusal_depends_on_address_and_sign_in(tmp_path: Path) -> None:
+    from nlp.ui.exposure import refusal
+
+    passwd = tmp_path / "reviewers.passwd"
+    assert refusal("127.0.0.1", oidc=False, password_file=None) is None
+    assert refusal("0.0.0.0", oidc=True, password_file=None) is None
+    assert refusal("0.0.0.0", oidc=False, password_file=None) == "no sign-in is configured"
+    assert refusal("", oidc=False, password_file=passwd) == "the password file cannot be read (FileNotFoundError)"
+    passwd.write_text("# nobody yet\n", encoding="utf-8")
+    assert refusal("0.0.0.0", oidc=False, password_file=passwd) == "the password file lists no reviewers"
+    passwd.write_text(f"ana:{hash_password('s3cret-pass', iterations=1000)}\n", encoding="utf-8")
+    assert refusal("0.0.0.0", oidc=False, password_file=passwd) is None
+
+
+def _page_text(at: AppTest) -> str:
+    return " ".join(str(e.value) for e in [*at.title, *at.error, *at.markdown, *at.caption, *at.info, *at.warning])
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "", "::", "192.168.1.20"])
+def test_a_network_address_without_sign_in_shows_only_a_refusal(
+    make_app, listen_on, address: str, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from nlp.ui import exposure
+
+    monkeypatch.setattr(exposure, "_warned", set())
+    listen_on(address)
+    with caplog.at_level("WARNING", logger="nlp.ui.exposure"):
+        at = make_app(reviewer="ana", view="patient", patient=PID)  # even a session already signed in
+        make_app(reviewer=None)
+    text = _page_text(at)
+    assert "Not serving patients here" in text
+    assert "--passwords" in text and "[auth]" in text and "127.0.0.1" in text and "SECURITY.md" in text
+    assert not at.text_input and not at.button and not at.get("dataframe") and not at.sidebar.children
+    assert not at.get("html")[1:]  # the page's CSS only: no patient header, card or note
+    assert PID not in text and "DEMO-" not in text and "lupus" not in text.lower()
+    assert "Some inputs" not in text
+    # The server says why, once per address, without PHI.
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "nlp.ui.exposure"]
+    assert "refusing to serve" in line and "--passwords" in line and PID not in line
+
+
+def test_a_network_address_with_a_password_file_asks_for_a_password(
+    make_app, listen_on, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    listen_on("0.0.0.0")
+    pw = tmp_path / "reviewers.passwd"
+    pw.write_text(f"ana:{hash_password('s3cret-pass', iterations=1000)}\n", encoding="utf-8")
+    monkeypatch.setenv("SLE_ABSTRACT_PASSWORDS", str(pw))
+    at = make_app(reviewer=None)
+    assert at.text_input(key="login-password") is not None and "Not serving" not in _page_text(at)
+    at.text_input(key="login-name").input("ana")
+    at.text_input(key="login-password").input("s3cret-pass").run()
+    at.button(key="login-submit").click().run()
+    assert at.session_state["reviewer"] == "ana" and len(at.dataframe) == 1
+    # An empty password file protects nothing: refused.
+    pw.write_text("", encoding="utf-8")
+    at = make_app(reviewer=None)
+    assert "the password file lists no reviewers" in _page_text(at) and not at.text_input
+
+
+def test_a_network_address_with_oidc_asks_to_sign_in(listen_on) -> None:
+    listen_on("0.0.0.0")
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.secrets["auth"] = {"redirect_uri": "https://review.example.org/oauth2callback", "cookie_secret": "x" * 32}
+    at.user = {"is_logged_in": False}
+    at.run()
+    assert at.button(key="login-oidc") is not None and "Not serving" not in _page_text(at)
 
 
 # ------------------------------------------------------------------ worklist

@@ -7,11 +7,12 @@ from pathlib import Path
 import streamlit as st
 
 from nlp.review.settings import redact_url
-from nlp.ui import auth
+from nlp.ui import auth, exposure
 from nlp.ui.html import CSS, md
 from nlp.ui.state import (
     VIEW_LABELS,
     VIEWS,
+    apply_go,
     load_ctx,
     results_dir,
     settings,
@@ -63,8 +64,10 @@ def main() -> None:
     """Draw one run of the app."""
     st.set_page_config(page_title="sle-abstract review", page_icon=":material/fact_check:", layout="wide")
     st.html(CSS)
+    exposure.guard()  # no results, notes or ids on a network address without sign-in
     settings()
     sync_query_params()
+    apply_go()
     st.session_state.setdefault("nav", "worklist")
     reviewer = auth.reviewer()
     if reviewer is None:

@@ -232,9 +232,20 @@ def timeline_html(notes: Sequence[dict[str, Any]], current: str | None) -> str:
     return f'<div class="rv-timeline">{"".join(rows)}</div>'
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:&")  # with &: an entity in data ("&amp;") shows as typed
+# Streamlit's Markdown turns " -- ", " -> ", " <- ", " >= ", " <= " and " ~= " into typographic symbols after
+# parsing, escapes or not; an invisible WORD JOINER between the two characters keeps them as typed.
+_MD_TYPOGRAPHIC = frozenset({"--", "->", "<-", ">=", "<=", "~="})
+WORD_JOINER = "\u2060"
 
 
 def md(value: Any) -> str:
-    """Escape a value for Streamlit Markdown (labels, messages): no links, emphasis or HTML from data."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in ("" if value is None else str(value)))
+    """Escape a value for Streamlit Markdown (labels, messages): no links, emphasis, HTML or typography from data."""
+    out: list[str] = []
+    prev = ""
+    for ch in "" if value is None else str(value):
+        if prev + ch in _MD_TYPOGRAPHIC:
+            out.append(WORD_JOINER)
+        out.append("\\" + ch if ch in _MD_SPECIAL else ch)
+        prev = ch
+    return "".join(out)

@@ -131,6 +131,22 @@ def go(view: str, patient_id: str | None = None) -> None:
         st.session_state["patient"] = patient_id
 
 
+def go_next_run(view: str, patient_id: str | None = None) -> None:
+    """Switch view from the body of a run, where the sidebar's view picker already exists: rerun, then switch.
+
+    Streamlit refuses to change a widget's value (``nav``) after the widget is drawn in the same run.
+    """
+    st.session_state["_go"] = (view, patient_id)
+    st.rerun()
+
+
+def apply_go() -> None:
+    """Carry out a :func:`go_next_run` (call before the sidebar is drawn)."""
+    pending = st.session_state.pop("_go", None)
+    if pending is not None:
+        go(*pending)
+
+
 def sync_query_params() -> None:
     """Read ``?view=&patient=`` once per session, so a reload lands on the same page."""
     if st.session_state.get("_qp_read"):
@@ -162,8 +178,11 @@ def flash(kind: str, message: str) -> None:
 
 
 def show_flash() -> None:
-    for kind, message in st.session_state.pop("_flash", []):
-        if kind == "success":
-            st.toast(message, icon=":material/check_circle:")
-        else:
-            getattr(st, kind)(message)
+    # One container, drawn on every run: a message coming or going then does not shift the elements
+    # after it, which Streamlit would take for new ones (open expanders would close).
+    with st.container(key="flash"):
+        for kind, message in st.session_state.pop("_flash", []):
+            if kind == "success":
+                st.toast(message, icon=":material/check_circle:")
+            else:
+                getattr(st, kind)(message)

@@ -495,6 +495,8 @@ def _final(ctx: Ctx, pid: str, patient: dict[str, Any], review: PatientReview, l
             args=(ctx.store, ctx.reviewer, pid, review.head("lock", PATIENT_TARGET)),
         )
         return
+    if lock is not None and lock.action == "unlock":
+        st.caption(actions.describe(lock))
     left = [cid for cid in CRITERION_IDS if review.criterion(cid) is None]
     if left:
         st.caption(f"{len(left)} criteria not decided yet: " + ", ".join(md(CRITERION_LABELS[c]) for c in left) + ".")

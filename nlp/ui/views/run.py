@@ -6,7 +6,7 @@ import streamlit as st
 
 from nlp.readers import InputError
 from nlp.ui.html import md
-from nlp.ui.state import flash, get_pipeline, go, settings
+from nlp.ui.state import flash, get_pipeline, go_next_run, settings
 from nlp.ui.upload import MAX_NOTES, UploadError, count_records, save_upload, screen_upload
 
 
@@ -48,5 +48,4 @@ def render(key: str = "run") -> None:
         f"({summary.notes_rejected} rejected, see errors.jsonl).",
     )
     st.session_state["results_dir"] = str(out)
-    go("worklist")
-    st.rerun()
+    go_next_run("worklist")

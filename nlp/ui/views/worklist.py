@@ -9,7 +9,7 @@ import streamlit as st
 
 from nlp.records import CRITERION_IDS
 from nlp.review.store import PatientReview
-from nlp.ui.state import Ctx, go
+from nlp.ui.state import Ctx, go, go_next_run
 
 REVIEW_LABEL = {"not_started": "not started", "in_progress": "in progress", "done": "done"}
 SORTS = ("Patient id", "Most criteria left", "Tool eligibility", "Last change (newest first)")
@@ -144,8 +144,7 @@ def render(ctx: Ctx, key: str = "wl") -> None:
     selected = getattr(getattr(event, "selection", None), "rows", None) if event is not None else None
     if selected:
         del st.session_state[f"{key}-table"]  # a stale selection must not reopen the patient later
-        go("patient", shown[selected[0]]["Patient"])
-        st.rerun()
+        go_next_run("patient", shown[selected[0]]["Patient"])
 
     o = st.columns([3, 1, 4])
     ids = [r["Patient"] for r in shown] or [r["Patient"] for r in rows]
