@@ -28,10 +28,10 @@ $(VENV)/.installed-ui: $(STAMP)
 demo: $(VENV)/.installed-ui
 	$(BIN)/sle-abstract demo --out demo-output
 	@if [ -n "$$CI" ] || [ ! -t 0 ] || [ ! -t 1 ]; then \
-		echo "Review UI: $(BIN)/streamlit run app.py  (not started here: CI or no terminal)"; \
+		echo "Review UI: $(BIN)/sle-abstract review --results demo-output  (not started here: CI or no terminal)"; \
 	else \
 		echo "Review UI on http://127.0.0.1:$(UI_PORT) - Ctrl-C stops it"; \
-		$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.port $(UI_PORT) -- --results demo-output; \
+		$(BIN)/sle-abstract review --results demo-output --port $(UI_PORT); \
 	fi
 
 # Screenshots of the review UI for docs/ and the README, taken by the browser test.

@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_parser(sub)
 
     add_evaluate_parser(sub)
+
+    from nlp.review import launch
+
+    launch.add_parser(sub)
     return parser
 
 
@@ -151,8 +155,14 @@ def _os_error_message(exc: OSError, out: Path) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``sle-abstract`` console script."""
-    args = build_parser().parse_args(argv)
+    args, extra = build_parser().parse_known_args(argv)
+    if extra and args.command != "review":
+        build_parser().parse_args(argv)  # unknown options: argparse's usual error and exit 2
     logging.basicConfig(level=logging.WARNING, format="sle-abstract: %(levelname)s: %(message)s")
+    if args.command == "review":
+        from nlp.review import launch
+
+        return launch.main(args, extra)
     if args.command == "evaluate":
         return run_evaluate(args)
     if args.command == "bench":

@@ -190,6 +190,57 @@ def test_refusal_depends_on_address_and_sign_in(tmp_path: Path) -> None:
     assert refusal("0.0.0.0", oidc=False, password_file=passwd) is None
 
 
+def _launch(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[int, list[list[str]]]:
+    """Run ``sle-abstract review ARGV`` with exec replaced by a recorder; no server starts."""
+    from nlp import cli
+    from nlp.review import access, launch
+
+    started: list[list[str]] = []
+    monkeypatch.chdir(tmp_path)  # no .streamlit/secrets.toml here ...
+    monkeypatch.setattr(access, "oidc_in_secrets", lambda folders: False)  # ... nor in the repo or home
+    monkeypatch.delenv("SLE_ABSTRACT_PASSWORDS", raising=False)
+    real_main = getattr(launch, "_unpatched_main", launch.main)
+    monkeypatch.setattr(launch, "_unpatched_main", real_main, raising=False)
+    monkeypatch.setattr(launch, "main", lambda args, extra: real_main(args, extra, execv=lambda _p, a: started.append(a)))
+    return cli.main(["review", *argv]), started
+
+
+@pytest.mark.parametrize("address", ["0.0.0.0", "::", "192.168.1.20", "review.example.org"])
+def test_review_launcher_refuses_to_listen_on_the_network_without_sign_in(
+    address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, started = _launch(["--address", address], tmp_path, monkeypatch)
+    assert code == 2 and started == []  # nothing was started, so nothing listened
+    err = capsys.readouterr().err
+    assert "refusing to listen" in err and "--passwords" in err and "[auth]" in err
+
+
+def test_review_launcher_starts_streamlit_on_loopback_or_with_a_password_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, started = _launch(["--results", "out", "--db", "sqlite:///x.sqlite"], tmp_path, monkeypatch)
+    assert code == 0 and len(started) == 1
+    argv = started[0]
+    assert argv[1:4] == ["-m", "streamlit", "run"] and argv[4].endswith("app.py")
+    assert argv[argv.index("--server.address") + 1] == "127.0.0.1"
+    assert argv[argv.index("--") + 1 :] == ["--results", "out", "--db", "sqlite:///x.sqlite"]
+
+    passwd = tmp_path / "reviewers.passwd"
+    passwd.write_text(f"ana:{hash_password('s3cret-pass', iterations=1000)}\n", encoding="utf-8")
+    code, started = _launch(["--address", "0.0.0.0", "--passwords", str(passwd)], tmp_path, monkeypatch)
+    assert code == 0 and started[0][started[0].index("--server.address") + 1] == "0.0.0.0"
+    assert started[0][-2:] == ["--passwords", str(passwd)]
+
+
+def test_review_launcher_reads_oidc_from_secrets(tmp_path: Path) -> None:
+    from nlp.review.access import oidc_in_secrets
+
+    assert not oidc_in_secrets([tmp_path])
+    (tmp_path / ".streamlit").mkdir()
+    (tmp_path / ".streamlit" / "secrets.toml").write_text('[auth]\nredirect_uri = "https://x/oauth2callback"\n')
+    assert oidc_in_secrets([tmp_path])
+
+
 def _page_text(at: AppTest) -> str:
     return " ".join(str(e.value) for e in [*at.title, *at.error, *at.markdown, *at.caption, *at.info, *at.warning])
 

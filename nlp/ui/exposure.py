@@ -16,76 +16,20 @@ to a public interface.
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-from pathlib import Path
 
 import streamlit as st
 
-from nlp.review.passwords import read_password_file
+from nlp.review.access import describe_address, is_loopback, refusal
 from nlp.ui import auth
 from nlp.ui.html import md
 from nlp.ui.state import settings
 
 log = logging.getLogger(__name__)
 
-LOOPBACK_NAMES = frozenset({"localhost"})
+__all__ = ["describe_address", "guard", "is_loopback", "listen_address", "refusal"]
+
 _warned: set[tuple[str, str]] = set()
-
-
-def is_loopback(address: str | None) -> bool:
-    """True when a server bound to ``address`` is reachable from this machine only.
-
-    Empty or ``None`` (Streamlit then listens on every interface), ``0.0.0.0``,
-    ``::``, any other IP address and any host name but ``localhost`` are not.
-    """
-    host = (address or "").strip().lower()
-    if host.startswith("[") and host.endswith("]"):
-        host = host[1:-1]
-    if host.endswith(".") and host[:-1] in LOOPBACK_NAMES:
-        host = host[:-1]
-    if not host:
-        return False
-    if host in LOOPBACK_NAMES:
-        return True
-    try:
-        ip = ipaddress.ip_address(host)
-    except ValueError:
-        return False  # a host name (or a shorthand such as 127.1): may be any interface
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        return ip.ipv4_mapped.is_loopback
-    return ip.is_loopback
-
-
-def describe_address(address: str | None) -> str:
-    """How an address reads in the refusal message."""
-    host = (address or "").strip()
-    if not host:
-        return "every network interface (server.address is not set)"
-    if host in ("0.0.0.0", "::", "[::]"):
-        return f"every network interface ({host})"
-    return host
-
-
-def password_file_problem(path: Path | None) -> str | None:
-    """Why a configured password file cannot protect the UI (``None``: it can, or none is configured)."""
-    if path is None:
-        return None
-    try:
-        users = read_password_file(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        return f"cannot be read ({type(exc).__name__})"
-    return None if users else "lists no reviewers"
-
-
-def refusal(address: str | None, oidc: bool, password_file: Path | None) -> str | None:
-    """Why the UI must not serve on ``address`` with this sign-in set-up (``None``: it may)."""
-    if is_loopback(address) or oidc:
-        return None
-    if password_file is None:
-        return "no sign-in is configured"
-    problem = password_file_problem(password_file)
-    return f"the password file {problem}" if problem else None
 
 
 def listen_address() -> str:
