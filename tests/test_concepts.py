@@ -546,6 +546,8 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-postpartum-flare-monitoring-is-a-plan", "Coordinate with MFM on delivery planning and postpartum flare monitoring.",
+         lacks("postpartum", "postpartum"), lacks("disease_active", "flare")),
     case("preg-title-mr-is-male", "Rheum f/u: Mr. Okonkwo, SLE (dx 2014), seen for flare.",
          has("sex_male", "Mr")),
     case("preg-g2p1-22-weeks-gestation", "28 y/o G2P1 at 22 weeks gestation, followed by MFM.",
