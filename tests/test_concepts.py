@@ -546,6 +546,8 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-must-not-become-pregnant-is-counselling", "Reinforced that she must not become pregnant on MMF.",
+         has("pregnancy", "pregnant", negated=ANY, hypothetical=True)),
     case("preg-postpartum-flare-monitoring-is-a-plan", "Coordinate with MFM on delivery planning and postpartum flare monitoring.",
          lacks("postpartum", "postpartum"), lacks("disease_active", "flare")),
     case("preg-title-mr-is-male", "Rheum f/u: Mr. Okonkwo, SLE (dx 2014), seen for flare.",
