@@ -647,6 +647,15 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-flowsheet-dated-rows-column-headers",
+         "FLOWSHEET - SEROLOGY\nDate          dsDNA (IU/mL)   Sm     Chromatin\n"
+         "2023-08-01    210 H           POS    --\n2024-06-28    95 H            NEG    POS\n\nExam: synovitis.",
+         has("anti_dsdna", "dsDNA", attrs={"result": "positive", "result_date": "2024-06-28"}),
+         has("anti_sm", "Sm", attrs={"result": "negative", "result_date": "2024-06-28"}),
+         has("anti_chromatin", "Chromatin", attrs={"result": "positive", "result_date": "2024-06-28"})),
+    case("ab-flowsheet-dated-rows-skips-empty-latest-cell",
+         "Date          dsDNA (IU/mL)   Sm\n2023-08-01    210 H           POS\n2024-06-28    95 H            --",
+         has("anti_sm", "Sm", attrs={"result": "positive", "result_date": "2023-08-01"})),
     case("ab-bare-sm-with-minus-in-parentheses", "Labs: dsDNA +ve 1:80 (Crithidia). Sm (-). UA (-) blood.",
          has("anti_dsdna", "dsDNA", attrs={"result": "positive"}), has("anti_sm", "Sm", attrs={"result": "negative"})),
     case("ab-minus-ve", "anti-Sm -ve, anti-dsDNA (+ve)",
@@ -826,6 +835,8 @@ MEDICATION_CASES = [
          has("drug", "belimumab", negated=True, hypothetical=ANY)),
     case("med-remains-on-is-continuing", "She remains on mycophenolate mofetil 1 g bd.",
          has("drug", "mycophenolate", attrs={"current": True, "continuing": True})),
+    case("med-year-to-month-year-range", "Switched from mycophenolate, taken 2022-12/2023, before conception.",
+         has("drug", "mycophenolate", attrs={"start": startswith("2022"), "end": startswith("2023-12")})),
     case("med-refused-listed-drugs", "She refused further immunosuppressive therapy (e.g. azathioprine, mycophenolate).",
          has("drug", "azathioprine", negated=True), has("drug", "mycophenolate", negated=True)),
     case("med-offered-but-declined", "Belimumab was offered but she declined.",

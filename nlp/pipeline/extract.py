@@ -265,7 +265,12 @@ def _add_values(
                     r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", text[sent.start_char : span.start_char], re.IGNORECASE
                 )
             )
-            column = None if in_score else values.flowsheet_cell(text, span.start_char, span.end_char, note_date)
+            column = (
+                None
+                if in_score
+                else values.flowsheet_cell(text, span.start_char, span.end_char, note_date)
+                or values.flowsheet_row_cell(text, span.start_char, span.end_char, note_date)
+            )
             if column is not None:
                 after = column[0]
             result = None if in_score else values.read_postfix_result(after, cutoff)

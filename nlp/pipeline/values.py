@@ -281,6 +281,56 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
     return None
 
 
+_GAP = re.compile(r"\S+(?: \S+)*")  # cells: runs of text separated by two or more spaces
+
+
+def _cells(line: str) -> list[tuple[int, int, str]]:
+    return [(m.start(), m.end(), m.group(0)) for m in _GAP.finditer(line.replace("\t", "  "))]
+
+
+def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
+    """The latest value under a column header, in a flowsheet whose rows are dated.
+
+    ``text[start:end]`` is a test name in a header line such as::
+
+        Date          dsDNA (IU/mL)   Sm     Chromatin
+        2023-08-01    210 H           POS    --
+        2024-06-28    95 H            POS    POS
+
+    Each following line that starts with a date and has as many cells as the
+    header is a row; the result is the cell of the latest dated row that has
+    a value in this column ("--" and blanks are no value). ``None`` when the
+    line is not such a header.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    header = _cells(text[line_start:line_end])
+    if len(header) < 3:
+        return None
+    column = next((i for i, (a, b, _) in enumerate(header) if a <= start - line_start < b), None)
+    if column is None or column == 0:
+        return None
+    best: tuple[str, DateMention] | None = None
+    pos = line_end + 1
+    while pos < len(text):
+        nxt = text.find("\n", pos)
+        nxt = len(text) if nxt < 0 else nxt
+        row = _cells(text[pos:nxt])
+        if not row:
+            break
+        dates = find_dates(row[0][2], note_date)
+        if not dates or dates[0].start != 0 or len(row) != len(header):
+            break
+        cell, when = row[column][2], dates[0]
+        if (note_date is None or when.value <= note_date) and cell.strip("-\u2013\u2014 ") and (
+            best is None or when.value >= best[1].value
+        ):
+            best = (cell, when)
+        pos = nxt + 1
+    return best
+
+
 # ---------------------------------------------------------------- medications
 
 _START_CUE = re.compile(
@@ -299,6 +349,7 @@ _CURRENT = re.compile(
     r"\b(?:currently|continues?|continuing|remains? on|still on|on (?:stable )?(?:dose|\d)|daily|b\.?i\.?d|t\.?i\.?d|q\.?d|weekly|monthly|every \d|q\d|\d+(?:\.\d+)?\s*(?:mg|g|mcg)\b)",
     re.IGNORECASE,
 )
+_YEAR_TO_MONTH_YEAR = re.compile(r"\b((?:19|20)\d\d)-(0?[1-9]|1[0-2])/((?:19|20)\d\d)\b")
 _CONTINUING = re.compile(
     r"\b(?:remains?|still|continues?|continuing|has\s+continued|stays?)\s+(?:on|taking|to\s+take|with)?\s*$",
     re.IGNORECASE,
@@ -340,7 +391,8 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         "current": False,
         "allergy": False,
     }
-    window = after[:160]
+    # "taken 2022-12/2023" is a range, 2022 to 12/2023, not December 2022.
+    window = _YEAR_TO_MONTH_YEAR.sub(r"\1 - \2/\3", after[:160])
     dates = find_dates(window, note_date)
     for dm in dates:
         lead = window[: dm.start]
