@@ -395,6 +395,15 @@ def test_pregnancy(mentions: list[Mention], expected: str) -> None:
             "unknown",
             id="a-note-that-doubts-npsle-does-not-establish-it",
         ),
+        pytest.param(
+            [
+                mention("psychosis", "active_severe_cns_lupus", text="lupus psychosis", note_id="N1", is_uncertain=True),
+                mention("npsle", "active_severe_cns_lupus", text="NPSLE", note_id="N2", note_date=date(2025, 2, 20),
+                        is_negated=True),
+            ],
+            "not_met",
+            id="a-later-note-rules-out-what-an-earlier-one-left-open",
+        ),
     ],
 )
 def test_cns(mentions: list[Mention], expected: str) -> None:

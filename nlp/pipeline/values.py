@@ -349,6 +349,7 @@ _CURRENT = re.compile(
     r"\b(?:currently|continues?|continuing|remains? on|still on|on (?:stable )?(?:dose|\d)|daily|b\.?i\.?d|t\.?i\.?d|q\.?d|weekly|monthly|every \d|q\d|\d+(?:\.\d+)?\s*(?:mg|g|mcg)\b)",
     re.IGNORECASE,
 )
+_HOLD = re.compile(r"\b(?:hold|held|holding|pause[ds]?|paused|suspend(?:ed)?)\b[^.;\n]{0,12}$", re.IGNORECASE)
 _YEAR_TO_MONTH_YEAR = re.compile(r"\b((?:19|20)\d\d)-(0?[1-9]|1[0-2])/((?:19|20)\d\d)\b")
 _CONTINUING = re.compile(
     r"\b(?:remains?|still|continues?|continuing|has\s+continued|stays?)\s+(?:on|taking|to\s+take|with)?\s*$",
@@ -394,6 +395,10 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     # "taken 2022-12/2023" is a range, 2022 to 12/2023, not December 2022.
     window = _YEAR_TO_MONTH_YEAR.sub(r"\1 - \2/\3", after[:160])
     dates = find_dates(window, note_date)
+    held = _HOLD.search(window[: dates[0].start] if dates else window[:30]) or _HOLD.search(before[-12:])
+    if held:
+        # "hold 03/04-03/18/2025": a pause in use, not the use itself.
+        dates = []
     for dm in dates:
         lead = window[: dm.start]
         if _END_CUE.search(lead) and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I)):
@@ -404,6 +409,9 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
             out["start_precision"] = dm.precision
             # "since 05/2023" means still taking it at the note date.
             out["ongoing"] = bool(re.search(r"\bsince\s*$", lead, re.IGNORECASE))
+        elif re.search(r"\bsince\s*$", lead, re.IGNORECASE) and dm.value.isoformat() < out["start"]:
+            # "resumed 03/19/2025 ... and otherwise taken continuously since 2020"
+            out["start"], out["start_precision"], out["ongoing"] = dm.value.isoformat(), dm.precision, True
         else:
             # "(C1 07/25/2024, C2 08/26/2024)": a further date of use, not a stop.
             last = out.get("last_use")
@@ -414,13 +422,13 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
             if _START_CUE.search(before[-60:][: dm.start]):
                 out["start"] = dm.value.isoformat()
                 out["start_precision"] = dm.precision
-    durations = find_durations(window)
+    durations = [] if held else find_durations(window)  # "held 2 weeks": the pause's length
     if durations:
         out["duration_days"] = durations[0].days
     early = _EARLY_STOP.search(window)
     if early and _STOPPED.search(window + " " + before[-40:]):
         out["duration_days"] = durations[0].days if durations else None
-    out["stopped"] = bool(_STOPPED.search(window[:120]) or _STOPPED.search(before[-30:]))
+    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or _STOPPED.search(before[-30:]))
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(before[-30:]))
     # "remains on MMF": taken without a break since the chart last listed it.
