@@ -954,6 +954,10 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-cancer-progressing", "Prostate cancer progressing: PSA rising on abiraterone, oncology adding docetaxel.",
+         has("uncontrolled_illness", "cancer progressing")),
+    case("chronic-metastatic-hyphenated-cancer", "Metastatic castration-sensitive prostate cancer on leuprolide.",
+         has("uncontrolled_illness", "prostate cancer")),
     case("ill-a1c-11-2", "Hemoglobin A1c 11.2% today.",
          has("hba1c", attrs={"a1c": 11.2})),
     case("ill-a1c-6-4", "A1c 6.4% in January.",
