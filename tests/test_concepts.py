@@ -651,6 +651,12 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-listed-among-diagnostic-features",
+         "SLE diagnosed four years earlier (arthritis, lymphopenia, anti-dsDNA and anti-Smith antibodies).",
+         has("anti_dsdna", attrs={"result": "positive", "result_source": "diagnostic_feature"}),
+         has("anti_sm", attrs={"result": "positive", "result_source": "diagnostic_feature"})),
+    case("ab-pending-list-is-not-a-feature", "Workup pending (anti-dsDNA, anti-Sm, C3).",
+         has("anti_dsdna", hypothetical=True, attrs={"result": None})),
     case("ab-flowsheet-dated-rows-column-headers",
          "FLOWSHEET - SEROLOGY\nDate          dsDNA (IU/mL)   Sm     Chromatin\n"
          "2023-08-01    210 H           POS    --\n2024-06-28    95 H            NEG    POS\n\nExam: synovitis.",

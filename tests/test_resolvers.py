@@ -517,3 +517,12 @@ def test_remains_on_joins_listings_more_than_a_year_apart() -> None:
     c = exposure_interval(later, ctx)
     assert c is not None
     assert merge([a, c], join_gap_days=365) == [(date(2023, 10, 3), date(2024, 11, 19))]
+
+
+def test_a_diagnostic_feature_counts_only_without_a_stated_result() -> None:
+    feature = mention("anti_sm", "autoantibody_positive", note_date=date(2025, 2, 1),
+                      attrs={"antibody": "anti_sm", "result": "positive", "result_source": "diagnostic_feature"})  # fmt: skip
+    older_negative = mention("anti_sm", "autoantibody_positive", note_date=date(2024, 6, 1), note_id="N0",
+                             attrs={"antibody": "anti_sm", "result": "negative"})  # fmt: skip
+    assert latest_results([feature], SCREEN)["anti_sm"][0] == "positive"
+    assert latest_results([feature, older_negative], SCREEN)["anti_sm"][0] == "negative"

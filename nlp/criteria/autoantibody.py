@@ -42,12 +42,17 @@ def result_of(m: Mention) -> str | None:
 def latest_results(mentions: list[Mention], screening: date) -> dict[str, tuple[AntibodyResult, Mention | None]]:
     """Most recent result of each qualifying antibody on or before ``screening``."""
     out: dict[str, tuple[AntibodyResult, Mention | None]] = {ab: ("not_found", None) for ab in ANTIBODIES}
-    for m in sorted(mentions, key=sort_key):
-        ab = m.attrs.get("antibody")
-        res = result_of(m)
-        when = event_date(m)
-        if ab in out and res is not None and (when is None or when <= screening):
-            out[ab] = (res, m)  # type: ignore[assignment]
+    # An antibody named among the features a diagnosis was made on ("SLE dx
+    # 2019 (arthritis, anti-Sm)") counts only when no result is stated for it.
+    stated = sorted((m for m in mentions if m.attrs.get("result_source") != "diagnostic_feature"), key=sort_key)
+    features = sorted((m for m in mentions if m.attrs.get("result_source") == "diagnostic_feature"), key=sort_key)
+    for group in (features, stated):
+        for m in group:
+            ab = m.attrs.get("antibody")
+            res = result_of(m)
+            when = event_date(m)
+            if ab in out and res is not None and (when is None or when <= screening):
+                out[ab] = (res, m)  # type: ignore[assignment]
     return out
 
 

@@ -277,6 +277,12 @@ def _add_values(
             antibody_results[i] = result
             if result is None and not in_score:
                 result = values.read_prefix_result(before)
+            if result is None and not in_score and values.listed_as_diagnostic_feature(
+                text[sent.start_char : span.start_char]
+            ):
+                # Only a fallback: any stated result of this antibody outranks it.
+                result = values.LabResult("positive", "listed among the diagnostic features")
+                mention.attrs["result_source"] = "diagnostic_feature"
             mention.attrs["before_is_connector"] = values.is_connector(before)
             mention.attrs["after_is_connector"] = values.is_connector(after)
             if meta.get("antibody"):

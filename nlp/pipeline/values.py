@@ -207,6 +207,22 @@ def is_connector(text: str) -> bool:
     return bool(_CONNECTOR.match(text))
 
 
+_DIAGNOSIS_FEATURES = re.compile(
+    r"\b(?:diagnos\w*|dx|dx'd|criteria|classified)\b[^()\n;]{0,60}\((?P<items>[^()\n]*)$", re.IGNORECASE
+)
+
+
+def listed_as_diagnostic_feature(before: str) -> bool:
+    """True when a test name stands in the list of features a diagnosis was made on.
+
+    "SLE diagnosed in 2019 (arthritis, lymphopenia, anti-dsDNA and anti-Smith
+    antibodies)": a feature of the diagnosis is a positive result, even with
+    no result word. ``before`` is the sentence text up to the test name.
+    """
+    m = _DIAGNOSIS_FEATURES.search(before[-160:])
+    return bool(m) and not re.search(r"\b(?:pending|ordered|sent|check|neg\w*|not)\b", m.group("items"), re.I)
+
+
 # ---------------------------------------------------------------- dates near a mention
 
 
