@@ -19,6 +19,7 @@ from pathlib import Path
 
 from nlp.resources import REPO_DIR
 from nlp.review.access import describe_address, refusal
+from nlp.review.settings import parse_settings
 
 APP = REPO_DIR / "app.py"
 DEFAULT_ADDRESS = "127.0.0.1"
@@ -67,8 +68,10 @@ def main(
     """Check the address and sign-in set-up, then run Streamlit (or return 2 and say why not)."""
     from nlp.review.access import oidc_in_secrets
 
-    env = dict(os.environ) if env is None else env
-    passwords = args.passwords or (Path(env["SLE_ABSTRACT_PASSWORDS"]) if env.get("SLE_ABSTRACT_PASSWORDS") else None)
+    # The app's own reading of --passwords / SLE_ABSTRACT_PASSWORDS, so both check the same file.
+    passwords = parse_settings(
+        ["--passwords", str(args.passwords)] if args.passwords else [], os.environ if env is None else env
+    ).password_file
     oidc = oidc_in_secrets([Path.cwd(), REPO_DIR, Path.home()])
     why = refusal(args.address, oidc, passwords)
     if why is not None:
