@@ -46,7 +46,16 @@ class LabResult:
     uncertain: bool = False
 
 
-_CONNECTOR = re.compile(r"^(?:\s|,|/|&|\+|\(|\)|\band\b|\bor\b|\banti\b|-)*$", re.IGNORECASE)
+# Tests the rules do not target may stand between two that they do and still
+# share the list's result: "anti-Sm, anti-dsDNA, antineutrophil cytoplasmic,
+# and anticardiolipin antibodies were negative".
+_UNTARGETED_TEST = (
+    r"\banti[\w()/.-]*(?:\s+(?:cytoplasmic|nuclear|neutrophil|antibod(?:y|ies)|abs?|Ig[AGM]))*"
+    r"|\bANCA\b|\bRF\b|\brheumatoid\s+factor\b"
+)
+_CONNECTOR = re.compile(
+    r"^(?:\s|,|/|&|\+|\(|\)|\band\b|\bor\b|-|" + _UNTARGETED_TEST + r")*$", re.IGNORECASE
+)
 
 
 def _cut_window(text: str) -> str:
