@@ -397,6 +397,15 @@ def test_pregnancy(mentions: list[Mention], expected: str) -> None:
         ),
         pytest.param(
             [
+                mention("npsle", "active_severe_cns_lupus", text="neuropsychiatric lupus"),
+                mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=300, end=305, is_uncertain=True,
+                        is_family=True),
+            ],
+            "met",
+            id="a-relatives-possible-npsle-casts-no-doubt-on-the-patients",
+        ),
+        pytest.param(
+            [
                 mention("psychosis", "active_severe_cns_lupus", text="lupus psychosis", note_id="N1", is_uncertain=True),
                 mention("npsle", "active_severe_cns_lupus", text="NPSLE", note_id="N2", note_date=date(2025, 2, 20),
                         is_negated=True),

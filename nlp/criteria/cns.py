@@ -25,7 +25,16 @@ def _counts(m: Mention, ctx: Context) -> bool:
     return False
 
 
-def _judged_in_note(neuro: list[Mention]) -> tuple[set[int], set[int]]:
+def _doubting_notes(neuro: list[Mention]) -> set[str]:
+    """Notes that call the patient's NPSLE possible but not established."""
+    return {
+        m.note_id
+        for m in neuro
+        if m.concept == "npsle" and m.is_uncertain and not m.is_negated and not m.is_family
+    }
+
+
+def _judged_in_note(neuro: list[Mention], doubting: set[str]) -> tuple[set[int], set[int]]:
     """Symptoms the note's own assessment calls not lupus, and those it leaves open.
 
     "GTC seizure ... A/P: provoked by hypoglycaemia. Not NPSLE": the seizure
@@ -41,7 +50,7 @@ def _judged_in_note(neuro: list[Mention]) -> tuple[set[int], set[int]]:
         same_note = [n for n in neuro if n.concept == "npsle" and n.note_id == m.note_id and not n.is_family]
         if any(n.is_negated and not n.is_historical and not n.is_hypothetical and n.start > m.start for n in same_note):
             denied.add(id(m))
-        elif any(n.is_uncertain and not n.is_negated for n in same_note):
+        elif m.note_id in doubting:
             doubted.add(id(m))
     return denied, doubted
 
@@ -49,9 +58,9 @@ def _judged_in_note(neuro: list[Mention]) -> tuple[set[int], set[int]]:
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether active CNS lupus excludes the patient."""
     neuro = [m for m in mentions if m.criterion_id == CRITERION]
-    denied, doubted = _judged_in_note(neuro)
     # A note that doubts NPSLE does not establish it by naming it elsewhere.
-    doubting_notes = {m.note_id for m in neuro if m.concept == "npsle" and m.is_uncertain and not m.is_negated}
+    doubting_notes = _doubting_notes(neuro)
+    denied, doubted = _judged_in_note(neuro, doubting_notes)
     active = [
         m
         for m in neuro
