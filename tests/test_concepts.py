@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-form-answer-question-mark", "Age 42 - Y SLE: ? - rheum 08/19 visit",
+         has("sle", "SLE", uncertain=True)),
     case("sle-lookalike-still-on-the-differential", "Possible SLE (MCTD still on the differential given anti-RNP).",
          has("sle_lookalike", "MCTD", uncertain=True)),
     case("sle-no-active-lupus-is-no-activity-not-no-sle", "SLE: prednisone 5 mg; per rheumatology no active lupus.",
@@ -362,6 +364,15 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-unchecked-box-leaves-the-next-field", "Activity: [x] Rash  [ ] Nephritis     SLEDAI-2K: 8",
+         has("lupus_nephritis", "Nephritis", negated=True), has("sledai", attrs={"sledai": 8})),
+    case("ln-dated-repeat-biopsy-is-a-result", "Labs: UA 3+.\nRepeat biopsy 02/24/2025: class IV-G (A) LN relapse.",
+         has("ln_class", attrs={"classes": ["IV"], "event_date": "2025-02-24"})),
+    case("ln-repeat-biopsy-plan", "Repeat renal biopsy to assess class IV LN.",
+         has("ln_class", hypothetical=True)),
+    case("ln-remission-dated-by-its-own-date", "SLE (dx 2018; low C3) and LN class IV (biopsy 2021, CRR by 2022).",
+         has("lupus_nephritis", attrs={"event_date": startswith("2021")}),
+         has("renal_remission", "CRR", attrs={"event_date": startswith("2022")})),
     case("ln-isn-rps-class-iv", "Renal biopsy 01/2025: ISN/RPS class IV-G (A) lupus nephritis.",
          has("ln_class", attrs={"classes": contains("IV")}),
          has("lupus_nephritis", attrs={"classes": ["IV"]})),
@@ -458,6 +469,8 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-nothing-suggests-npsle", "History fits migraine; nothing suggests NPSLE (no focal deficit).",
+         has("npsle", negated=True)),
     case("cns-considered-but-less-likely", "Lupus psychosis considered but less likely given the temporal link.",
          has("psychosis", "lupus psychosis", uncertain=True)),
     case("cns-considered-the-cause-is-affirmed", "Lupus nephritis is considered the cause.",
@@ -550,6 +563,15 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-form-answer-n", "Asthma: well controlled. Pregnant? N    Lactating: No    Urine hCG today: Negative",
+         has("pregnancy", "Pregnant", negated=True), has("lactation", "Lactating", negated=True)),
+    case("preg-form-answer-yes-is-affirmed", "Lactating: Yes. Pregnant? N (urine hCG neg)",
+         has("lactation", "Lactating"), has("pregnancy", "Pregnant", negated=True)),
+    case("preg-unchecked-box", "Reproductive status: [ ] Pregnant  [ ] Breastfeeding  [x] Postpartum >12 mo",
+         has("pregnancy", "Pregnant", negated=True), has("lactation", "Breastfeeding", negated=True),
+         has("postpartum", "Postpartum")),
+    case("preg-tbd-is-undecided", "Pregnant/lactating: TBD - not addressed in chart; hCG at visit",
+         has("pregnancy", "Pregnant", uncertain=True)),
     case("preg-must-not-become-pregnant-is-counselling", "Reinforced that she must not become pregnant on MMF.",
          has("pregnancy", "pregnant", negated=ANY, hypothetical=True)),
     case("preg-postpartum-flare-monitoring-is-a-plan", "Coordinate with MFM on delivery planning and postpartum flare monitoring.",
@@ -799,6 +821,10 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-stop-in-previous-drugs-parenthesis",
+         "azathioprine 10/2021-08/2023 (stopped for leukopenia), then mycophenolate 1 g BID since 09/2023",
+         has("drug", "azathioprine", attrs={"stopped": True}),
+         has("drug", "mycophenolate", attrs={"stopped": False, "current": True, "start": startswith("2023-09")})),
     case("med-mmf-since-month", "MMF 1500 mg BID since 03/2023.",
          has("drug", "MMF", attrs={"drug": "mycophenolate", "drug_class": IS, "start": startswith("2023-03"),
                                    "current": True, "stopped": False})),
@@ -1035,6 +1061,8 @@ def test_chronic_illness(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 ACTIVITY_CASES = [
+    case("activity-active-polyarthritis-sledai-at-least", "Active polyarthritis (knees, wrists), SLEDAI-2K at least 8.",
+         has("disease_active", "polyarthritis"), has("sledai", attrs={"sledai": 8})),
     case("records-requested-bare", "Several immune drugs abroad, names and dates unknown - records requested.",
          has("records_pending", "records requested"), has("records_pending", "names and dates unknown")),
     case("activity-arthritis-and-rash-resolved", "The arthritis and rash resolved on corticosteroids.",

@@ -535,3 +535,19 @@ def test_a_diagnostic_feature_counts_only_without_a_stated_result() -> None:
                              attrs={"antibody": "anti_sm", "result": "negative"})  # fmt: skip
     assert latest_results([feature], SCREEN)["anti_sm"][0] == "positive"
     assert latest_results([feature, older_negative], SCREEN)["anti_sm"][0] == "negative"
+
+
+def test_active_nephritis_is_active_disease_when_no_note_speaks_to_activity() -> None:
+    drugs = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+        drug("belimumab", "immunosuppressives", date(2025, 2, 1), start="2024-03-01", current=True),
+    ]
+    nephritis = mention("ln_class", "active_severe_lupus_nephritis", text="class IV-S (A) LN", attrs={"classes": ["IV"]})
+    result = resolve_patient("P1", [*drugs, nephritis], SCREEN, note_count=1).criteria["refractory_active_disease"]
+    assert result.status == "met"
+    assert "class IV-S (A) LN" in result.rationale
+    assert statuses(drugs)["refractory_active_disease"] == "unknown"
+    # An explicit statement of inactivity still decides.
+    quiet = mention("disease_inactive", "refractory_active_disease", text="remission")
+    assert statuses([*drugs, nephritis, quiet])["refractory_active_disease"] == "not_met"

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from nlp.criteria import cns, nephritis
 from nlp.criteria.common import Context, cite, event_date, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 from nlp.temporal import add_months, shift_days
@@ -139,6 +140,16 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
     return False, last_note[-1][0]
 
 
+def _organ_activity(mentions: list[Mention], ctx: Context) -> Mention | None:
+    """The evidence of active lupus nephritis or NPSLE, which is active lupus."""
+    for organ in (nephritis.resolve, cns.resolve):
+        found = organ(mentions, ctx)
+        supporting = [m for m in found.evidence if m.supports]
+        if found.status == "met" and supporting:
+            return supporting[-1]
+    return None
+
+
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide refractory active disease."""
     rules = ctx.protocol["refractory"]
@@ -181,10 +192,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         if drug_class[d] == "glucocorticoids" and n >= max(1, rules["min_days_glucocorticoid"])
     ]
     active, activity_mention = _activity(activity, ctx)
+    organ = _organ_activity(mentions, ctx) if active is None else None
+    if organ is not None:
+        # No note speaks to activity in general, but a current lupus nephritis
+        # or NPSLE that excludes the patient is active disease all the same.
+        active, activity_mention = True, organ
 
     counted = set(qualifying) | set(steroids)
     evidence = [cite(m, CRITERION, m.attrs["drug"] in counted and _usable(m)) for m in drugs]
     evidence += [cite(m, CRITERION, active is True and m is activity_mention) for m in activity]
+    if organ is not None:
+        evidence.append(cite(organ, CRITERION, True))
 
     enough = len(qualifying) >= rules["min_immunosuppressives"]
     has_steroid = bool(steroids) or not rules["require_glucocorticoid"]
@@ -204,7 +222,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if short:
         parts.append("too short or outside the window: " + ", ".join(use(d) for d in short))
     parts.append("glucocorticoid: " + (", ".join(steroids) if steroids else "none documented"))
-    if active is True and activity_mention is not None:
+    if organ is not None:
+        parts.append(f'active disease: "{organ.text}" ({where(organ)})')
+    elif active is True and activity_mention is not None:
         parts.append(f"active disease ({where(activity_mention)})")
     elif active is False and activity_mention is not None:
         parts.append(f"latest notes describe inactive disease ({where(activity_mention)})")

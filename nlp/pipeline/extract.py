@@ -103,6 +103,10 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, 
     return quals
 
 
+# Labels whose mentions are dated like the criterion values they go with.
+_DATED_LABELS = {"PROTEINURIA", "ACTIVE_SEDIMENT", "RENAL_REMISSION"}
+
+
 def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
     """Build the mentions of one processed note.
 
@@ -351,8 +355,14 @@ def _add_values(
             if score is not None:
                 mention.attrs["sledai"] = score
                 mention.value = f"SLEDAI {score}"
-        if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in {"PROTEINURIA", "ACTIVE_SEDIMENT"}:
-            dm = values.result_date(sent.text, note_date)
+        if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in _DATED_LABELS:
+            dm = None
+            if kind == "nephritis" or span.label_ == "RENAL_REMISSION":
+                # "LN class IV (biopsy 2021, CRR by 2022). ... Repeat biopsy
+                # 02/2025: class IV-G relapse": a renal statement is as old as
+                # the date beside it, not the first date in its sentence.
+                dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 25)], note_date)
+            dm = dm or values.result_date(sent.text, note_date)
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)

@@ -247,6 +247,11 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     A date that dates an earlier value ("[was 12 in 07/2023]") is skipped.
     """
     clause = re.split(r";|(?<![.\d])\.\s", sentence, maxsplit=1)[0]
+    # A parenthesis that closes before opening ends the aside the mention is in:
+    # "(dx 2018; anti-dsDNA+, low C3) and LN (biopsy 2021)" dates nothing 2021.
+    close = re.match(r"[^()]*\)", clause)
+    if close:
+        clause = clause[: close.end()]
     for dm in find_dates(clause, note_date):
         if _EARLIER_VALUE.search(sentence[max(0, dm.start - 25) : dm.start]):
             continue
@@ -450,12 +455,15 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     durations = [] if held else find_durations(window)  # "held 2 weeks": the pause's length
     if durations:
         out["duration_days"] = durations[0].days
+    # A parenthesis closed before the drug belongs to the drug before it:
+    # "AZA 10/2021-08/2023 (stopped for leukopenia), then MMF since 09/2023".
+    own = before[before.rfind(")") + 1 :]
     early = _EARLY_STOP.search(window)
-    if early and _STOPPED.search(window + " " + before[-40:]):
+    if early and _STOPPED.search(window + " " + own[-40:]):
         out["duration_days"] = durations[0].days if durations else None
-    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or _STOPPED.search(before[-30:]))
+    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or _STOPPED.search(own[-30:]))
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
-    out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(before[-30:]))
+    out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
     # "remains on MMF": taken without a break since the chart last listed it.
     out["continuing"] = bool(_CONTINUING.search(before[-40:])) and not out["stopped"]
     return out
