@@ -267,6 +267,9 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-cannot-name-lupus-medicines-is-no-denial",
+         "She again cannot name her prior lupus medicines, only 'a white pill every day'.",
+         has("sle", "lupus", historical=ANY)),
     case("sle-form-answer-question-mark", "Age 42 - Y SLE: ? - rheum 08/19 visit",
          has("sle", "SLE", uncertain=True)),
     case("sle-lookalike-still-on-the-differential", "Possible SLE (MCTD still on the differential given anti-RNP).",
@@ -469,6 +472,10 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-delirium-from-abbreviated-organism", "Delirium 01/2023 from E. coli UTI, resolved.",
+         has("organic_brain_syndrome", historical=ANY, attrs={"attributed_to": "other"})),
+    case("cns-was-considered-is-a-differential", "Seizure due to hyponatremia. Lupus cerebritis was considered.",
+         has("npsle", uncertain=True)),
     case("cns-nothing-suggests-npsle", "History fits migraine; nothing suggests NPSLE (no focal deficit).",
          has("npsle", negated=True)),
     case("cns-considered-but-less-likely", "Lupus psychosis considered but less likely given the temporal link.",
@@ -821,6 +828,11 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-date-after-semicolon-belongs-to-another-subject",
+         "ESRD from lupus nephritis (progressed despite CYC and MMF; HD since 04/2022).",
+         has("drug", "MMF", attrs={"start": None, "current": False})),
+    case("med-start-after-semicolon", "MMF 1 g BID; started 03/2023.",
+         has("drug", "MMF", attrs={"start": startswith("2023-03")})),
     case("med-stop-in-previous-drugs-parenthesis",
          "azathioprine 10/2021-08/2023 (stopped for leukopenia), then mycophenolate 1 g BID since 09/2023",
          has("drug", "azathioprine", attrs={"stopped": True}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -551,3 +552,13 @@ def test_active_nephritis_is_active_disease_when_no_note_speaks_to_activity() ->
     # An explicit statement of inactivity still decides.
     quiet = mention("disease_inactive", "refractory_active_disease", text="remission")
     assert statuses([*drugs, nephritis, quiet])["refractory_active_disease"] == "not_met"
+
+
+def test_a_later_denial_of_immunosuppressives_settles_pending_records() -> None:
+    pending = mention("records_pending", "refractory_active_disease", text="no rheumatology records available")
+    denial = mention("treatment_class", "refractory_active_disease", text="immunosuppressive", start=80, end=97,
+                     is_negated=True)
+    assert statuses([pending])["refractory_active_disease"] == "unknown"
+    assert statuses([pending, denial])["refractory_active_disease"] == "not_met"
+    earlier_denial = replace(denial, note_date=date(2024, 6, 1), note_id="N0")
+    assert statuses([pending, earlier_denial])["refractory_active_disease"] == "unknown"

@@ -270,6 +270,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if not enough and not has_sle and any(m.concept == "sle_lookalike" and m.is_affirmed for m in mentions):
         return result("not_met", detail + " No SLE diagnosis: a look-alike condition is documented instead.", evidence)
     pending_records = [m for m in mentions if m.concept == "records_pending" and not m.is_negated]
+    # "No rheumatology records available. No other immunosuppressive ever, per
+    # pt and pharmacy list": a later explicit denial settles the history.
+    denials = [m for m in mentions if m.concept == "treatment_class" and m.is_negated and not m.is_hypothetical]
+    if pending_records and denials and sort_key(denials[-1]) > sort_key(pending_records[-1]):
+        pending_records = []
     if pending_records and not enough and active is not False:
         return result(
             "unknown",

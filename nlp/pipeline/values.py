@@ -379,6 +379,13 @@ _CURRENT = re.compile(
     r"\b(?:currently|continues?|continuing|remains? on|still on|on (?:stable )?(?:dose|\d)|daily|b\.?i\.?d|t\.?i\.?d|q\.?d|weekly|monthly|every \d|q\d|\d+(?:\.\d+)?\s*(?:mg|g|mcg)\b)",
     re.IGNORECASE,
 )
+# "progressed despite CYC and MMF; HD since 04/2022": after a semicolon the
+# dates belong to another subject unless a start/stop word leads the clause.
+_OTHER_CLAUSE = re.compile(
+    r";(?!\s*(?:started|start|since|from|stopped|stop|discontinued|d/c|held|restarted|resumed|began|begun|"
+    r"initiated|ended|until|through|to|last|x\s*\d|\d|(?:for|over)\s+\d))",
+    re.IGNORECASE,
+)
 _HOLD = re.compile(r"\b(?:hold|held|holding|pause[ds]?|paused|suspend(?:ed)?)\b[^.;\n]{0,12}$", re.IGNORECASE)
 _YEAR_TO_MONTH_YEAR = re.compile(r"\b((?:19|20)\d\d)-(0?[1-9]|1[0-2])/((?:19|20)\d\d)\b")
 _CONTINUING = re.compile(
@@ -424,6 +431,9 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     }
     # "taken 2022-12/2023" is a range, 2022 to 12/2023, not December 2022.
     window = _YEAR_TO_MONTH_YEAR.sub(r"\1 - \2/\3", after[:160])
+    other = _OTHER_CLAUSE.search(window)
+    if other:
+        window = window[: other.start()]
     dates = find_dates(window, note_date)
     held = _HOLD.search(window[: dates[0].start] if dates else window[:30]) or _HOLD.search(before[-12:])
     if held:
@@ -556,7 +566,7 @@ def proteinuria_g(after: str) -> float | None:
 # ---------------------------------------------------------------- attribution
 
 _ATTRIBUTED = re.compile(
-    r"\b(?:due to|secondary to|2/2|attributed to|attributable to|from|related to|caused by|in the setting of|triggered by|c/w|consistent with|likely|felt to be|thought to be|from)\s+(?P<cause>[^,.;()]{2,60})",
+    r"\b(?:due to|secondary to|2/2|attributed to|attributable to|from|related to|caused by|in the setting of|triggered by|c/w|consistent with|likely|felt to be|thought to be|from)\s+(?P<cause>(?:[^,.;()]|\.(?=\s?[a-z])){2,60})",
     re.IGNORECASE,
 )
 _UNRELATED = re.compile(
