@@ -944,6 +944,8 @@ def test_medications(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 AGE_CASES = [
+    case("age-checklist-threshold-then-age", "[Y] Age >= 18 (29 y) [Y] SLE (dx 2020)",
+         has("age", attrs={"age_years": 29})),
     case("age-34-yo-f", "34 y/o F with SLE presents for follow-up.",
          has("age", "34", attrs={"age_years": 34})),
     case("age-17-year-old", "This is a 17-year-old female referred by pediatric rheumatology.",

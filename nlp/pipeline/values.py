@@ -482,12 +482,15 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
 # ---------------------------------------------------------------- age
 
 _AGE_NUM = re.compile(r"\d{1,3}")
+# A checklist's threshold before the age it checks: "Age >= 18 (29 y)".
+_AGE_THRESHOLD = re.compile(r"^\s*age\s*(?:>=|\u2265|>|at\s+least)\s*18\b", re.IGNORECASE)
 _DOB_DATE = re.compile(r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|born(?:\s+on)?)[:\s]+(.*)$", re.IGNORECASE)
 
 
 def age_years(span_text: str) -> int | None:
     """The age in years stated by an age mention (``34 y/o`` -> 34)."""
-    m = _AGE_NUM.search(span_text)
+    threshold = _AGE_THRESHOLD.match(span_text)
+    m = _AGE_NUM.search(span_text, threshold.end() if threshold else 0)
     if not m:
         return None
     years = int(m.group(0))
