@@ -1075,6 +1075,11 @@ def test_chronic_illness(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 ACTIVITY_CASES = [
+    case("activity-serologically-active-clinically-quiet",
+         "Lupus serologically active but clinically quiet; SLEDAI-2K 2 (anti-dsDNA only).",
+         has("disease_inactive", "clinically quiet"), has("sledai", attrs={"sledai": 2, "serology_only": True})),
+    case("activity-sledai-with-clinical-items", "SLEDAI 6 (arthritis, dsDNA).",
+         has("sledai", attrs={"sledai": 6, "serology_only": None})),
     case("activity-active-polyarthritis-sledai-at-least", "Active polyarthritis (knees, wrists), SLEDAI-2K at least 8.",
          has("disease_active", "polyarthritis"), has("sledai", attrs={"sledai": 8})),
     case("records-requested-bare", "Several immune drugs abroad, names and dates unknown - records requested.",

@@ -128,7 +128,7 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
         elif m.concept == "disease_inactive" and not m.is_negated:
             events.append((m, False))
         elif m.concept == "sledai" and "sledai" in m.attrs and not m.is_historical:
-            events.append((m, m.attrs["sledai"] > 0))
+            events.append((m, m.attrs["sledai"] > 0 and not m.attrs.get("serology_only")))
     if not events:
         return None, None
     events.sort(key=lambda e: sort_key(e[0]))

@@ -355,6 +355,9 @@ def _add_values(
             if score is not None:
                 mention.attrs["sledai"] = score
                 mention.value = f"SLEDAI {score}"
+                if score and values.sledai_from_serology_only(text[span.end_char : sent.end_char]):
+                    mention.attrs["serology_only"] = True
+                    mention.value += " (serology only)"
         if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in _DATED_LABELS:
             dm = None
             if kind == "nephritis" or span.label_ == "RENAL_REMISSION":

@@ -645,6 +645,23 @@ def illness_kind(text: str) -> str:
 _SLEDAI = re.compile(r"(?:SLEDAI[\w\s-]*?|score|=|:|of|is|was)\s*(?P<v>\d{1,3})\s*$", re.IGNORECASE)
 
 
+_SEROLOGY_ONLY = re.compile(
+    r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|(?:low\s+)?complements?|"
+    r"hypocomplementemia|serolog\w*)(?:\s*(?:\+|/|,|and)\s*(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|(?:low\s+)?complements?|"
+    r"hypocomplementemia))*\s*(?:only|alone)\b",
+    re.IGNORECASE,
+)
+
+
+def sledai_from_serology_only(after: str) -> bool:
+    """Whether the text after a SLEDAI score says it comes from serology alone.
+
+    "SLEDAI-2K 2 (anti-dsDNA only)" scores a laboratory finding, not the
+    clinical activity the refractory criterion asks for.
+    """
+    return bool(_SEROLOGY_ONLY.match(after))
+
+
 def sledai_score(span_text: str) -> int | None:
     """The SLEDAI score in a SLEDAI mention (``SLEDAI-2K 10`` -> 10)."""
     if not re.match(r"\s*(?:SELENA[\s-]*)?SLEDAI", span_text, re.IGNORECASE):
