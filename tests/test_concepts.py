@@ -367,6 +367,18 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-upcr-recheck-interval-is-no-amount", "Repeat UA/UPCR in 4 wk.",
+         has("proteinuria", "UPCR", hypothetical=ANY, attrs={"protein_g": None})),
+    case("ln-superseded-statement-ends-its-negation",
+         'Addendum: RBC casts. The "no active nephritis" statement above is superseded: this is an active lupus '
+         "nephritis relapse.",
+         has("lupus_nephritis", "lupus nephritis")),
+    case("ln-undated-remission-is-current", "SLE with class IV LN (biopsy 03/2023), partial renal response.",
+         has("renal_remission", attrs={"event_date": None})),
+    case("ln-date-of-another-event-later-in-the-sentence",
+         "UPCR 4.1 g/g, active sediment with RBC casts - lupus nephritis flare (class III, biopsy-proven 2022).",
+         has("active_sediment", "RBC casts", attrs={"event_date": None}),
+         has("proteinuria", "UPCR", attrs={"protein_g": 4.1, "event_date": None})),
     case("ln-unchecked-box-leaves-the-next-field", "Activity: [x] Rash  [ ] Nephritis     SLEDAI-2K: 8",
          has("lupus_nephritis", "Nephritis", negated=True), has("sledai", attrs={"sledai": 8})),
     case("ln-dated-repeat-biopsy-is-a-result", "Labs: UA 3+.\nRepeat biopsy 02/24/2025: class IV-G (A) LN relapse.",
@@ -1008,6 +1020,9 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-asthma-exacerbation-despite-adherence",
+         "Asthma: another exacerbation 8/28 with ED visit despite adherence.",
+         has("uncontrolled_illness", "exacerbation")),
     case("chronic-cancer-progressing", "Prostate cancer progressing: PSA rising on abiraterone, oncology adding docetaxel.",
          has("uncontrolled_illness", "cancer progressing")),
     case("chronic-metastatic-hyphenated-cancer", "Metastatic castration-sensitive prostate cancer on leuprolide.",

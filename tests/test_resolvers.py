@@ -562,3 +562,26 @@ def test_a_later_denial_of_immunosuppressives_settles_pending_records() -> None:
     assert statuses([pending, denial])["refractory_active_disease"] == "not_met"
     earlier_denial = replace(denial, note_date=date(2024, 6, 1), note_id="N0")
     assert statuses([pending, earlier_denial])["refractory_active_disease"] == "unknown"
+
+
+def test_an_undated_retelling_of_an_ended_trial_is_not_a_second_trial() -> None:
+    first = drug("azathioprine", "immunosuppressives", date(2024, 8, 15), start="2023-09-01", duration_days=42,
+                 stopped=True)
+    retold = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), duration_days=42)
+    others = [
+        drug("prednisone", "glucocorticoids", date(2025, 1, 10), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 1, 10), start="2023-06-01", current=True),
+    ]
+    assert _refractory(first, *others) == "not_met"
+    assert _refractory(first, retold, *others) == "not_met"
+    # Without an earlier dated trial the duration is use up to the note.
+    longer = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), duration_days=120, current=True)
+    assert _refractory(longer, *others) == "met"
+
+
+def test_a_later_ruling_in_the_same_note_settles_a_doubted_npsle() -> None:
+    doubt = mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=100, end=105, is_uncertain=True)
+    seizure = mention("seizure", "active_severe_cns_lupus", text="seizure", start=50, end=57)
+    ruling = mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=400, end=405, is_negated=True)
+    assert statuses([seizure, doubt])["active_severe_cns_lupus"] == "unknown"
+    assert statuses([seizure, doubt, ruling])["active_severe_cns_lupus"] == "not_met"

@@ -83,12 +83,13 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         and not m.is_historical
         and recent(m, ctx, _RECENT_DAYS)
     ]
-    # A later note that rules NPSLE out ("steroid-induced psychosis, not
-    # NPSLE") settles what an earlier one left open.
+    # A later statement that rules NPSLE out ("steroid-induced psychosis, not
+    # NPSLE"; an attending's "agree except: not NPSLE") settles what an
+    # earlier one left open.
     ruled_out = [
         m for m in neuro if m.concept == "npsle" and m.is_negated and not m.is_hypothetical and not m.is_family
     ]
-    uncertain = [m for m in uncertain if not any(sort_key(r) > sort_key(m) and r.note_id != m.note_id for r in ruled_out)]
+    uncertain = [m for m in uncertain if not any(sort_key(r) > sort_key(m) for r in ruled_out)]
     if uncertain:
         m = uncertain[-1]
         return result("unknown", f'Possible neuropsychiatric lupus: "{m.text}" ({where(m)}); review needed.', evidence)

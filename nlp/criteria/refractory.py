@@ -82,6 +82,19 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     return Interval(note_day, note_day, True, m)
 
 
+def _retells_ended_trial(iv: Interval, earlier: list[Interval]) -> bool:
+    """Whether an undated "azathioprine (6 weeks)" retells a trial an earlier note dated.
+
+    A duration with no date is placed so that it ends on its note's day; when
+    an earlier note already dated a trial of the drug that ended before that,
+    the later mention is the same trial told again, not a second one.
+    """
+    a = iv.mention.attrs
+    if iv.open_end or not a.get("duration_days") or any(a.get(k) for k in ("start", "end", "last_use")):
+        return False
+    return any(not e.open_end and e.end < iv.start and e.mention.note_id != iv.mention.note_id for e in earlier)
+
+
 def _point(iv: Interval) -> bool:
     """True when the mention gave no start, stop, last use or duration at all."""
     a = iv.mention.attrs
@@ -164,6 +177,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         if not _usable(m):
             continue
         iv = exposure_interval(m, ctx)
+        if iv is not None and _retells_ended_trial(iv, by_drug.get(m.attrs["drug"], [])):
+            iv = None
         if iv is not None:
             by_drug.setdefault(m.attrs["drug"], []).append(iv)
         if (iv is None or iv.start == iv.end) and m.is_historical and m.attrs["drug_class"] == "immunosuppressives":

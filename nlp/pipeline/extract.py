@@ -104,7 +104,8 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, 
 
 
 # Labels whose mentions are dated like the criterion values they go with.
-_DATED_LABELS = {"PROTEINURIA", "ACTIVE_SEDIMENT", "RENAL_REMISSION"}
+_RENAL_LABELS = {"PROTEINURIA", "ACTIVE_SEDIMENT", "RENAL_REMISSION"}
+_DATED_LABELS = _RENAL_LABELS
 
 
 def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
@@ -359,13 +360,15 @@ def _add_values(
                     mention.attrs["serology_only"] = True
                     mention.value += " (serology only)"
         if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in _DATED_LABELS:
-            dm = None
-            if kind == "nephritis" or span.label_ == "RENAL_REMISSION":
+            if kind == "nephritis" or span.label_ in _RENAL_LABELS:
                 # "LN class IV (biopsy 2021, CRR by 2022). ... Repeat biopsy
                 # 02/2025: class IV-G relapse": a renal statement is as old as
-                # the date beside it, not the first date in its sentence.
-                dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 25)], note_date)
-            dm = dm or values.result_date(sent.text, note_date)
+                # the date beside it or leading up to it, not the first date in
+                # its sentence; with neither it is the note's current status.
+                dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
+                dm = dm or values.date_before(text[sent.start_char : span.start_char], note_date)
+            else:
+                dm = values.result_date(sent.text, note_date)
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)

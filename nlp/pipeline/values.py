@@ -260,6 +260,21 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     return None
 
 
+def date_before(before: str, note_date: date | None) -> DateMention | None:
+    """The last date in the clause that leads up to a mention.
+
+    "Renal biopsy 03/2023: class IV LN" dates the class; a date later in the
+    sentence ("UPCR 4.1 g/g - LN flare (class III, biopsy-proven 2022)") is
+    another event's.
+    """
+    clause = re.split(r";|(?<![.\d])\.\s", before)[-1]
+    # A closed aside dates what it stands beside: "LN (biopsy 03/2023), partial
+    # renal response" leaves the response undated, that is current.
+    clause = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), clause)
+    found = [dm for dm in find_dates(clause, note_date) if note_date is None or dm.value <= note_date]
+    return found[-1] if found else None
+
+
 # ---------------------------------------------------------------- flowsheets
 
 # One cell of a flowsheet row: a value with its flag ("41  H", "<10", "1:160 *").
@@ -531,7 +546,9 @@ _CLASS = re.compile(
 )
 _ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
 _PROTEIN = re.compile(
-    r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?",
+    r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?"
+    # "Repeat UA/UPCR in 4 wk": a time, not an amount.
+    r"(?!\s*(?:-\s*\d+\s*)?(?:wks?|weeks?|days?|d\b|months?|mos?\b|hours?|hrs?))",
     re.IGNORECASE,
 )
 
