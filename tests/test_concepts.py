@@ -484,6 +484,8 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-minus-in-parentheses-negates-the-finding", "Malar rash improved. (-) headache, (-) seizures.",
+         has("headache", negated=True), has("seizure", negated=True)),
     case("cns-delirium-from-abbreviated-organism", "Delirium 01/2023 from E. coli UTI, resolved.",
          has("organic_brain_syndrome", historical=ANY, attrs={"attributed_to": "other"})),
     case("cns-was-considered-is-a-differential", "Seizure due to hyponatremia. Lupus cerebritis was considered.",
@@ -692,6 +694,11 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-minus-after-a-test-does-not-negate-the-next", "Anti-Sm (-) anti-dsDNA 1:80 positive.",
+         has("anti_sm", negated=ANY, attrs=NEG), has("anti_dsdna", attrs=POS)),
+    case("ab-immunoblot-grades-bare-antigens", "ANA profile (immunoblot): Sm +++, nucleosome ++, histone negative.",
+         has("anti_sm", attrs=POS), has("anti_chromatin", "nucleosome", attrs=POS),
+         has("anti_histone", "histone", negated=ANY, attrs=NEG)),
     case("ab-listed-among-diagnostic-features",
          "SLE diagnosed four years earlier (arthritis, lymphopenia, anti-dsDNA and anti-Smith antibodies).",
          has("anti_dsdna", attrs={"result": "positive", "result_source": "diagnostic_feature"}),
@@ -840,6 +847,9 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-international-brands", "Rx: T. Azoran 50 mg BD, Cap. Mycept 1 g BD, Tab. Wysolone 5 mg OD, Tab. HCQS 200 mg OD",
+         has("drug", "Azoran", attrs={"drug": "azathioprine"}), has("drug", "Mycept", attrs={"drug": "mycophenolate"}),
+         has("drug", "Wysolone", attrs={"drug": "prednisolone"}), has("drug", "HCQS", attrs={"drug": "hydroxychloroquine"})),
     case("med-date-after-semicolon-belongs-to-another-subject",
          "ESRD from lupus nephritis (progressed despite CYC and MMF; HD since 04/2022).",
          has("drug", "MMF", attrs={"start": None, "current": False})),
@@ -956,6 +966,10 @@ def test_medications(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 AGE_CASES = [
+    case("age-years-before-sex-or-obstetric-formula", "Mrs. C.N., 29 yrs, G2P1+0 (1 alive).",
+         has("age", attrs={"age_years": 29})),
+    case("age-duration-before-follow-up-is-no-age", "SLE for 12 years, F/u in clinic.",
+         lacks("age", "12 years")),
     case("age-checklist-threshold-then-age", "[Y] Age >= 18 (29 y) [Y] SLE (dx 2020)",
          has("age", attrs={"age_years": 29})),
     case("age-34-yo-f", "34 y/o F with SLE presents for follow-up.",
@@ -1020,6 +1034,10 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-smear-positive-tb-on-treatment", "Koch's (pulmonary TB), smear positive, on ATT since 03/2023.",
+         has("uncontrolled_illness", attrs={"illness": "infection"})),
+    case("chronic-treated-tb-is-not-active", "h/o Koch's (pulmonary TB) in 2019, completed 6 months ATT, sputum negative since.",
+         lacks("uncontrolled_illness", "Koch")),
     case("chronic-asthma-exacerbation-despite-adherence",
          "Asthma: another exacerbation 8/28 with ED visit despite adherence.",
          has("uncontrolled_illness", "exacerbation")),
