@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-denied-before-its-aside", "This is hydralazine-induced lupus, not SLE (late onset, serositis).",
+         has("sle", "SLE", negated=True), has("disease_active", "serositis")),
     case("sle-cannot-name-lupus-medicines-is-no-denial",
          "She again cannot name her prior lupus medicines, only 'a white pill every day'.",
          has("sle", "lupus", historical=ANY)),
@@ -484,6 +486,8 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-question-answered-none", "(3) Renal or CNS lupus? None; UPCR 0.12, no nephritis.",
+         has("npsle", "CNS lupus", negated=True)),
     case("cns-minus-in-parentheses-negates-the-finding", "Malar rash improved. (-) headache, (-) seizures.",
          has("headache", negated=True), has("seizure", negated=True)),
     case("cns-delirium-from-abbreviated-organism", "Delirium 01/2023 from E. coli UTI, resolved.",
@@ -694,6 +698,9 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-reasons-in-an-aside-are-not-denied",
+         "This is hydralazine-induced lupus, not SLE (late onset, anti-histone positive, dsDNA negative).",
+         has("anti_histone", attrs=POS), has("anti_dsdna", negated=ANY, attrs=NEG)),
     case("ab-minus-after-a-test-does-not-negate-the-next", "Anti-Sm (-) anti-dsDNA 1:80 positive.",
          has("anti_sm", negated=ANY, attrs=NEG), has("anti_dsdna", attrs=POS)),
     case("ab-immunoblot-grades-bare-antigens", "ANA profile (immunoblot): Sm +++, nucleosome ++, histone negative.",
@@ -1034,6 +1041,9 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-quoted-statement-dated-just-before",
+         'HTN: managed by peds nephrology; last note there 12/2024: "BP poorly controlled, lisinopril increased".',
+         has("uncontrolled_illness", attrs={"event_date": startswith("2024-12")})),
     case("chronic-smear-positive-tb-on-treatment", "Koch's (pulmonary TB), smear positive, on ATT since 03/2023.",
          has("uncontrolled_illness", attrs={"illness": "infection"})),
     case("chronic-treated-tb-is-not-active", "h/o Koch's (pulmonary TB) in 2019, completed 6 months ATT, sputum negative since.",

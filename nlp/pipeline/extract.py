@@ -95,8 +95,32 @@ def segment_bounds(text: str, size: int) -> list[tuple[int, int]]:
     return bounds
 
 
+_EXAMPLES = re.compile(r"\s*(?:e\.?g\.?|i\.?e\.?|such as|including|incl\.?|namely|like)\b", re.IGNORECASE)
+
+
+def _in_aside_after(span: Span, modifier: Any) -> bool:
+    """Whether ``span`` sits in a parenthesis opened after the cue ``modifier``.
+
+    "hydralazine-induced lupus, not SLE (late onset, anti-histone positive)":
+    the reasons in the aside are not what "not" denies.
+    """
+    doc = span.doc
+    cue_end = doc[modifier.modifier_span[0] : modifier.modifier_span[1]].end_char
+    if cue_end > span.start_char:
+        return False
+    between = doc.text[cue_end : span.start_char]
+    if between.count("(") <= between.count(")"):
+        return False
+    # "refused immunosuppressants (e.g. azathioprine)": examples of what is denied.
+    aside = between[between.rfind("(") + 1 :]
+    return not _EXAMPLES.match(aside)
+
+
 def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, bool]:
     quals = {name: bool(getattr(span._, name, False)) for name in _QUALIFIERS}
+    negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
+    if negations and all(_in_aside_after(span, mod) for mod in negations):
+        quals["is_negated"] = False
     for name, value in index.section_attributes.get(section or "", {}).items():
         if value:
             quals[name] = True
@@ -368,7 +392,12 @@ def _add_values(
                 dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
                 dm = dm or values.date_before(text[sent.start_char : span.start_char], note_date)
             else:
-                dm = values.result_date(sent.text, note_date)
+                # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
+                # controlled'": failing a date in the sentence's first clause,
+                # one just before the mention in its own clause.
+                dm = values.result_date(sent.text, note_date) or values.date_before(
+                    text[max(sent.start_char, span.start_char - 40) : span.start_char], note_date
+                )
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)
