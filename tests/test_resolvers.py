@@ -585,3 +585,15 @@ def test_a_later_ruling_in_the_same_note_settles_a_doubted_npsle() -> None:
     ruling = mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=400, end=405, is_negated=True)
     assert statuses([seizure, doubt])["active_severe_cns_lupus"] == "unknown"
     assert statuses([seizure, doubt, ruling])["active_severe_cns_lupus"] == "not_met"
+
+
+def test_a_later_unconfirmed_diagnosis_reopens_sle() -> None:
+    fellow = mention("sle", "sle_diagnosis", text="SLE", start=10, end=13)
+    attending = mention("sle", "sle_diagnosis", text="SLE", start=200, end=203, is_uncertain=True,
+                        cues=("possible_existence: not established",))
+    flare = mention("sle", "sle_diagnosis", text="SLE", start=200, end=203, is_uncertain=True,
+                    cues=("possible_existence: possible",))
+    assert statuses([fellow, attending])["sle_diagnosis"] == "unknown"
+    assert statuses([fellow, flare])["sle_diagnosis"] == "met"
+    confirmed_later = replace(fellow, start=400, end=403)
+    assert statuses([fellow, attending, confirmed_later])["sle_diagnosis"] == "met"

@@ -15,6 +15,18 @@ _SLE_SPECIFIC = {"anti_dsdna": "anti-dsDNA", "anti_sm": "anti-Sm"}
 _NAMES_LUPUS = re.compile(r"lupus|SLE|\bLN\b", re.IGNORECASE)
 
 
+_DIAGNOSIS_DOUBT = re.compile(
+    r"possible_existence: (?:unconfirmed|not (?:yet )?(?:confirmed|established|definitive)|undetermined|"
+    r"to be (?:confirmed|determined)|yet to be|TBD|unclear|uncertain|indeterminate)",
+    re.IGNORECASE,
+)
+
+
+def _doubts_diagnosis(m: Mention) -> bool:
+    """Whether an uncertain SLE mention says the diagnosis itself is unsettled."""
+    return any(_DIAGNOSIS_DOUBT.match(cue) for cue in m.cues)
+
+
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether the patient has SLE."""
     # "Proliferative glomerulonephritis" or "transverse myelitis" alone is not
@@ -51,6 +63,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     supported = latest is not None and not latest.is_negated
     evidence = [cite(m, CRITERION, supported and id(m) in affirmed_ids) for m in sle]
     evidence += [cite(m, CRITERION, False) for m in mentions if m.concept == "sle_lookalike"]
+    # "Fellow: new diagnosis of SLE. Attending: possible SLE vs AOSD, not
+    # established": a later statement that the diagnosis is unconfirmed
+    # reopens it ("possible SLE flare" doubts the flare, not the disease).
+    reopened = [
+        m
+        for m in uncertain
+        if m.concept == "sle" and latest is not None and sort_key(m) > sort_key(latest) and _doubts_diagnosis(m)
+    ]
+    if reopened:
+        m = reopened[-1]
+        return result("unknown", f"SLE diagnosis not established ({where(m)}); review needed.", evidence)
     if latest is not None and not latest.is_negated:
         return result("met", f"SLE documented: {quote(latest)} ({where(latest)}).", evidence)
     if latest is not None and uncertain and not lookalikes and sort_key(uncertain[-1]) > sort_key(latest):
