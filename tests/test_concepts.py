@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-childhood-onset-abbreviation", "16-year-old male with cSLE dx at 13 (arthritis, thrombocytopenia).",
+         has("sle", "cSLE")),
     case("sle-denied-before-its-aside", "This is hydralazine-induced lupus, not SLE (late onset, serositis).",
          has("sle", "SLE", negated=True), has("disease_active", "serositis")),
     case("sle-cannot-name-lupus-medicines-is-no-denial",
@@ -369,6 +371,10 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-ruled-out-after-the-finding", "UPCR 0.1, albumin 4.0 - nephrotic syndrome ruled out; likely amlodipine.",
+         has("proteinuria", "nephrotic syndrome", negated=True)),
+    case("ln-cannot-be-ruled-out-is-possible", "Lupus nephritis cannot be ruled out.",
+         has("lupus_nephritis", uncertain=True)),
     case("ln-upcr-recheck-interval-is-no-amount", "Repeat UA/UPCR in 4 wk.",
          has("proteinuria", "UPCR", hypothetical=ANY, attrs={"protein_g": None})),
     case("ln-superseded-statement-ends-its-negation",
@@ -486,6 +492,16 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-ros-prefix-markers", "ROS: (-) headache (-) seizure (-) edema (+) arthralgia (+) pleuritic CP",
+         has("headache", negated=True), has("seizure", negated=True)),
+    case("cns-postfix-minus-markers", "Neuro: headaches (-), seizures (-). Plan: labs",
+         has("headache", negated=True), has("seizure", negated=True)),
+    case("cns-counseled-to-report-is-a-warning", "Counseled to report any seizure, severe headache or confusion.",
+         has("seizure", hypothetical=True)),
+    case("cns-febrile-seizure-has-another-cause", "PMH: childhood febrile seizures (age 2), none since.",
+         has("seizure", historical=ANY, attrs={"attributed_to": "other"})),
+    case("cns-cannot-be-ruled-out-after", "NPSLE cannot be excluded at this time; MRI pending.",
+         has("npsle", uncertain=True)),
     case("cns-question-answered-none", "(3) Renal or CNS lupus? None; UPCR 0.12, no nephritis.",
          has("npsle", "CNS lupus", negated=True)),
     case("cns-minus-in-parentheses-negates-the-finding", "Malar rash improved. (-) headache, (-) seizures.",
@@ -698,6 +714,8 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-csv-rows", "test,value,ref,flag\nanti-Smith,positive,negative,A\nanti-dsDNA,<10 IU/mL,<30,",
+         has("anti_sm", attrs=POS), has("anti_dsdna", attrs=NEG)),
     case("ab-reasons-in-an-aside-are-not-denied",
          "This is hydralazine-induced lupus, not SLE (late onset, anti-histone positive, dsDNA negative).",
          has("anti_histone", attrs=POS), has("anti_dsdna", negated=ANY, attrs=NEG)),

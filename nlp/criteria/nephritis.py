@@ -42,7 +42,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     protein = [
         m
         for m in renal
-        if m.concept == "proteinuria" and not m.is_negated and not m.is_hypothetical and recent(m, ctx, recent_days)
+        if m.concept == "proteinuria"
+        and not (m.is_negated or m.is_hypothetical or m.is_uncertain)
+        and recent(m, ctx, recent_days)
     ]
     nephrotic = [
         m

@@ -78,7 +78,10 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     pats = lab_patterns()
     # A detached one-dot leader ("anti-chromatin . 28 U/mL") is no full stop.
     after = re.sub(r"^[ \t]+\.(?=[ \t])", " ", after)
-    # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") read like spaced columns.
+    # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") and CSV rows
+    # ("anti-Smith,positive,negative,A") read like spaced columns.
+    if re.match(r",(?=\S)", after):
+        after = after.split("\n", 1)[0].replace(",", "  ")
     window = _cut_window(after.replace("|", " "))[:120]
     pending = pats.pending.search(window[:60])
     if pending:
@@ -603,6 +606,9 @@ def attribution(sentence: str, span_text: str) -> str | None:
     if re.match(r"lupus\b|SLE\b", span_text, re.IGNORECASE):
         return "lupus"
     if _UNRELATED.search(sentence):
+        return "other"
+    # "childhood febrile seizures": a fever's, not lupus's.
+    if re.search(r"\bfebrile\s+" + re.escape(span_text), sentence, re.IGNORECASE):
         return "other"
     induced = re.search(
         r"\b([\w-]+?)[\s-]+(?:induced|related|associated)\s+" + re.escape(span_text.split()[0]), sentence, re.IGNORECASE
