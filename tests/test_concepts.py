@@ -740,7 +740,7 @@ ANTIBODY_CASES = [
          "Date          dsDNA (IU/mL)   Sm\n2023-08-01    210 H           POS\n2024-06-28    95 H            --",
          has("anti_sm", "Sm", attrs={"result": "positive", "result_date": "2023-08-01"})),
     case("ab-bare-sm-with-minus-in-parentheses", "Labs: dsDNA +ve 1:80 (Crithidia). Sm (-). UA (-) blood.",
-         has("anti_dsdna", "dsDNA", attrs={"result": "positive"}), has("anti_sm", "Sm", attrs={"result": "negative"})),
+         has("anti_dsdna", "dsDNA", attrs={"result": "positive"}), has("anti_sm", "Sm", negated=True, attrs={"result": "negative"})),
     case("ab-minus-ve", "anti-Sm -ve, anti-dsDNA (+ve)",
          has("anti_sm", attrs={"result": "negative"}), has("anti_dsdna", attrs={"result": "positive"})),
     case("ab-sm-rnp-is-not-sm", "Sm/RNP (+)",
