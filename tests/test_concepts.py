@@ -604,6 +604,8 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-not-asked-is-not-addressed", "Pregnancy/lactation not asked on this call - to be addressed at screening visit.",
+         has("lactation", hypothetical=True)),
     case("preg-form-answer-n", "Asthma: well controlled. Pregnant? N    Lactating: No    Urine hCG today: Negative",
          has("pregnancy", "Pregnant", negated=True), has("lactation", "Lactating", negated=True)),
     case("preg-form-answer-yes-is-affirmed", "Lactating: Yes. Pregnant? N (urine hCG neg)",

@@ -597,3 +597,32 @@ def test_a_later_unconfirmed_diagnosis_reopens_sle() -> None:
     assert statuses([fellow, flare])["sle_diagnosis"] == "met"
     confirmed_later = replace(fellow, start=400, end=403)
     assert statuses([fellow, attending, confirmed_later])["sle_diagnosis"] == "met"
+
+
+def test_a_note_states_its_pregnancys_weeks_once() -> None:
+    weeks = mention("pregnancy", "pregnant_or_lactating", text="G2P1001 at 22w3d", note_date=date(2024, 3, 26),
+                    attrs={"gestational_weeks": 22})
+    bare = mention("pregnancy", "pregnant_or_lactating", text="pregnant", start=200, end=208,
+                   note_date=date(2024, 3, 26))
+    later = mention("sle", "sle_diagnosis", text="SLE", note_date=date(2024, 11, 19), note_id="N2")
+    result = resolve_patient("P1", [weeks, bare, later], date(2024, 11, 19), note_count=2)
+    # 22 weeks in March has run its course by November: no outcome is recorded, so review.
+    assert result.criteria["pregnant_or_lactating"].status == "unknown"
+
+
+def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
+    sentence = "Headaches: resolved on CPAP - attributed to OSA, not lupus."
+    sle = mention("sle", "sle_diagnosis", text="SLE", note_date=date(2024, 6, 1))
+    cause = mention("sle", "sle_diagnosis", text="lupus", start=50, end=55, is_negated=True, sentence=sentence)
+    assert statuses([sle, cause])["sle_diagnosis"] == "met"
+    denial = replace(cause, sentence="She does not have lupus; the rash is rosacea.")
+    assert statuses([sle, denial])["sle_diagnosis"] == "not_met"
+
+
+def test_npsle_judged_unlikely_is_ruled_out() -> None:
+    headache = mention("headache", "active_severe_cns_lupus", text="Headache", attrs={"attributed_to": "other"})
+    unlikely = mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=40, end=45, is_uncertain=True,
+                       cues=("possible_existence: less likely",))
+    possible = replace(unlikely, cues=("possible_existence: possible",))
+    assert statuses([headache, unlikely])["active_severe_cns_lupus"] == "not_met"
+    assert statuses([headache, possible])["active_severe_cns_lupus"] == "unknown"

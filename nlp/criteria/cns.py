@@ -6,6 +6,9 @@ adolescence, caffeine withdrawal) does not count; past events do not count.
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from nlp.criteria.common import Context, absent_exclusion, cite, recent, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 
@@ -23,6 +26,14 @@ def _counts(m: Mention, ctx: Context) -> bool:
     if m.concept == "headache":
         return cause == "lupus"
     return False
+
+
+_UNLIKELY = re.compile(r"possible_existence: .*\b(?:less likely|unlikely)\b", re.IGNORECASE)
+
+
+def _judged_unlikely(m: Mention) -> bool:
+    """ "Headache c/w tension-type; NPSLE less likely": the assessment leans against NPSLE."""
+    return m.concept == "npsle" and m.is_uncertain and any(_UNLIKELY.match(cue) for cue in m.cues)
 
 
 def _doubting_notes(neuro: list[Mention]) -> set[str]:
@@ -58,6 +69,8 @@ def _judged_in_note(neuro: list[Mention], doubting: set[str]) -> tuple[set[int],
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether active CNS lupus excludes the patient."""
     neuro = [m for m in mentions if m.criterion_id == CRITERION]
+    # An assessment that calls NPSLE unlikely rules it out as far as the chart goes.
+    neuro = [replace(m, is_uncertain=False, is_negated=True) if _judged_unlikely(m) else m for m in neuro]
     # A note that doubts NPSLE does not establish it by naming it elsewhere.
     doubting_notes = _doubting_notes(neuro)
     denied, doubted = _judged_in_note(neuro, doubting_notes)

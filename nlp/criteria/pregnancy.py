@@ -38,6 +38,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     lactating: Mention | None = None
     not_lactating: Mention | None = None
     barrier: Mention | None = None
+    note_weeks = {
+        m.note_id: m.attrs["gestational_weeks"]
+        for m in found
+        if m.concept == "pregnancy" and m.attrs.get("gestational_weeks") and m.is_affirmed and not m.is_historical
+    }
     for m in sorted(found, key=sort_key):
         when = event_date(m) or screening
         if when > screening or not _clean(m):
@@ -48,7 +53,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             if m.is_negated:
                 pregnant, not_pregnant = None, m
             elif not m.is_historical:
-                weeks = m.attrs.get("gestational_weeks")
+                # "G2P1 at 22w3d ... stopped MMF when she learned she was
+                # pregnant": one pregnancy, whose weeks the note states once.
+                weeks = m.attrs.get("gestational_weeks") or note_weeks.get(m.note_id)
                 remaining = (int(rules["term_weeks"]) - weeks) * 7 if weeks else int(rules["pregnancy_recent_days"])
                 pregnant, pregnant_until = m, shift_days(when, max(remaining, 0) + 14)
         elif m.concept == "pregnancy_test" and m.attrs.get("result") in ("positive", "negative"):

@@ -22,6 +22,22 @@ _DIAGNOSIS_DOUBT = re.compile(
 )
 
 
+# "Headaches attributed to OSA, not lupus": lupus is denied as the cause of
+# something, not as the patient's disease.
+_CAUSE_DENIED = re.compile(
+    r"\b(?:attributed|attributable|due|secondary|related|owing)\s+to\b[^.;]{1,80}?"
+    r"(?:,\s*|\s+(?:and\s+|but\s+)?)(?:not|rather\s+than)\s+(?:to\s+|due\s+to\s+)?(?:her\s+|his\s+|the\s+)?"
+    r"(?:lupus|SLE)\b|\b(?:not|rather\s+than)\s+(?:due|related|secondary|attributable)\s+to\s+(?:her\s+|his\s+|the\s+)?"
+    r"(?:lupus|SLE)\b",
+    re.IGNORECASE,
+)
+
+
+def _denies_cause(m: Mention) -> bool:
+    """Whether a negated lupus mention only denies lupus as a cause."""
+    return bool(_CAUSE_DENIED.search(m.sentence))
+
+
 def _doubts_diagnosis(m: Mention) -> bool:
     """Whether an uncertain SLE mention says the diagnosis itself is unsettled."""
     return any(_DIAGNOSIS_DOUBT.match(cue) for cue in m.cues)
@@ -52,7 +68,12 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     negated = [
         m
         for m in sle
-        if m.concept == "sle" and m.is_negated and not m.is_family and not m.is_hypothetical and not in_activity(m)
+        if m.concept == "sle"
+        and m.is_negated
+        and not m.is_family
+        and not m.is_hypothetical
+        and not in_activity(m)
+        and not _denies_cause(m)
     ]
     uncertain = [m for m in sle if (m.is_uncertain or m.is_hypothetical) and not m.is_negated and not m.is_family]
     decisive = sorted(affirmed + negated, key=sort_key)
