@@ -874,6 +874,8 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-will-discuss-is-a-plan", "Next visit 01/2025; will discuss belimumab if arthritis returns.",
+         has("drug", "belimumab", hypothetical=True)),
     case("med-international-brands", "Rx: T. Azoran 50 mg BD, Cap. Mycept 1 g BD, Tab. Wysolone 5 mg OD, Tab. HCQS 200 mg OD",
          has("drug", "Azoran", attrs={"drug": "azathioprine"}), has("drug", "Mycept", attrs={"drug": "mycophenolate"}),
          has("drug", "Wysolone", attrs={"drug": "prednisolone"}), has("drug", "HCQS", attrs={"drug": "hydroxychloroquine"})),

@@ -626,3 +626,15 @@ def test_npsle_judged_unlikely_is_ruled_out() -> None:
     possible = replace(unlikely, cues=("possible_existence: possible",))
     assert statuses([headache, unlikely])["active_severe_cns_lupus"] == "not_met"
     assert statuses([headache, possible])["active_severe_cns_lupus"] == "unknown"
+
+
+def test_a_rituximab_course_listed_as_current_still_covers_its_months() -> None:
+    others = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+    ]
+    # Screening 2025-03-01 (SCREEN); a course started 01/2025 has run ~59 days by then.
+    course = drug("rituximab", "immunosuppressives", date(2025, 1, 15), start="2025-01-01", current=True)
+    assert _refractory(*others, course) == "not_met"
+    early = drug("rituximab", "immunosuppressives", date(2024, 5, 15), start="2024-05-01", current=True)
+    assert _refractory(*others, early) == "met"  # the course covers ~182 days, not 14

@@ -68,8 +68,13 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     if end and duration:
         return Interval(shift_days(end, -(duration)), end, False, m)
     if start:
-        if a.get("drug") in _COURSE_DAYS and not current:
-            return Interval(start, shift_days(start, _COURSE_DAYS[a["drug"]]), False, m)
+        if a.get("drug") in _COURSE_DAYS:
+            # "rituximab 1 g x2 (01/2024)": the course works for months after
+            # the infusions, whether or not the note lists it as current.
+            course_end = shift_days(start, _COURSE_DAYS[a["drug"]])
+            if not current:
+                return Interval(start, course_end, False, m)
+            return Interval(start, max(course_end, note_day), True, m)
         if (a.get("stopped") or m.is_historical) and not current:
             return Interval(start, start, False, m)  # past use, stop date unknown
         return Interval(start, max(start, note_day), True, m)
