@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-cf-and-wu-abbreviations", "C/f SLE - ddx includes SLE vs dermatomyositis. W/u for SLE sent: dsDNA.",
+         has("sle", uncertain=True), not_affirmed("sle", "SLE")),
     case("sle-childhood-onset-abbreviation", "16-year-old male with cSLE dx at 13 (arthritis, thrombocytopenia).",
          has("sle", "cSLE")),
     case("sle-denied-before-its-aside", "This is hydralazine-induced lupus, not SLE (late onset, serositis).",
@@ -371,6 +373,8 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-active-ln-abbreviation", "Renal relapse: no longer in remission - UPCR 2.4 g/g, RBC casts. Active LN.",
+         has("lupus_nephritis", "LN"), has("disease_inactive", "remission", negated=True)),
     case("ln-ruled-out-after-the-finding", "UPCR 0.1, albumin 4.0 - nephrotic syndrome ruled out; likely amlodipine.",
          has("proteinuria", "nephrotic syndrome", negated=True)),
     case("ln-cannot-be-ruled-out-is-possible", "Lupus nephritis cannot be ruled out.",
@@ -1063,6 +1067,8 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-controlled-since-a-date-is-current", "Asthma well controlled on dupilumab, ACT 23, no exacerbations since 07/2023.",
+         has("controlled_illness", attrs={"event_date": None})),
     case("chronic-quoted-statement-dated-just-before",
          'HTN: managed by peds nephrology; last note there 12/2024: "BP poorly controlled, lisinopril increased".',
          has("uncontrolled_illness", attrs={"event_date": startswith("2024-12")})),

@@ -398,6 +398,10 @@ def _add_values(
                 dm = values.result_date(sent.text, note_date) or values.date_before(
                     text[max(sent.start_char, span.start_char - 40) : span.start_char], note_date
                 )
+            if kind == "illness" and dm is not None and re.search(r"\bsince\s*$", text[: dm.start + sent.start_char][-12:]):
+                # "Asthma well controlled, no exacerbations since 07/2023": a
+                # state that began then and holds at the note's date.
+                dm = None
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)
