@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-removed-from-the-problem-list", "Does not meet criteria for SLE; please remove SLE from the problem list.",
+         not_affirmed("sle", "SLE")),
     case("sle-cf-and-wu-abbreviations", "C/f SLE - ddx includes SLE vs dermatomyositis. W/u for SLE sent: dsDNA.",
          has("sle", uncertain=True), not_affirmed("sle", "SLE")),
     case("sle-childhood-onset-abbreviation", "16-year-old male with cSLE dx at 13 (arthritis, thrombocytopenia).",
@@ -720,6 +722,8 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-html-entities-in-exported-notes", "Anti-dsDNA &lt;1 IU/mL (negative). Anti-Sm &lt;0.2 AI (negative).",
+         has("anti_dsdna", attrs=NEG), has("anti_sm", attrs=NEG)),
     case("ab-csv-rows", "test,value,ref,flag\nanti-Smith,positive,negative,A\nanti-dsDNA,<10 IU/mL,<30,",
          has("anti_sm", attrs=POS), has("anti_dsdna", attrs=NEG)),
     case("ab-reasons-in-an-aside-are-not-denied",

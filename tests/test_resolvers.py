@@ -638,3 +638,19 @@ def test_a_rituximab_course_listed_as_current_still_covers_its_months() -> None:
     assert _refractory(*others, course) == "not_met"
     early = drug("rituximab", "immunosuppressives", date(2024, 5, 15), start="2024-05-01", current=True)
     assert _refractory(*others, early) == "met"  # the course covers ~182 days, not 14
+
+
+def test_not_in_remission_is_active_and_absent_findings_do_not_hide_active_nephritis() -> None:
+    drugs = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+        drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), start="2024-02-01", current=True),
+    ]
+    not_remission = mention("disease_inactive", "refractory_active_disease", text="remission", is_negated=True)
+    assert _refractory(*drugs, active=False) == "not_met"  # a plain remission still decides
+    assert statuses([*drugs, not_remission])["refractory_active_disease"] == "met"
+    no_synovitis = mention("disease_active", "refractory_active_disease", text="synovitis", is_negated=True)
+    nephritis = mention("ln_class", "active_severe_lupus_nephritis", text="class V lupus nephritis",
+                        attrs={"classes": ["V"]})
+    assert statuses([*drugs, no_synovitis])["refractory_active_disease"] == "not_met"
+    assert statuses([*drugs, no_synovitis, nephritis])["refractory_active_disease"] == "met"

@@ -143,8 +143,9 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
             continue
         if m.concept == "disease_active" and not m.is_historical:
             events.append((m, not m.is_negated))
-        elif m.concept == "disease_inactive" and not m.is_negated:
-            events.append((m, False))
+        elif m.concept == "disease_inactive" and not m.is_historical:
+            # "not in remission", "no longer quiescent": active disease.
+            events.append((m, m.is_negated))
         elif m.concept == "sledai" and "sledai" in m.attrs and not m.is_historical:
             events.append((m, m.attrs["sledai"] > 0 and not m.attrs.get("serology_only")))
     if not events:
@@ -156,6 +157,17 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
     if any(active for _, active in last_note):
         return True, next(m for m, active in reversed(last_note) if active)
     return False, last_note[-1][0]
+
+
+def _only_absent_findings(activity: list[Mention], verdict: Mention | None) -> bool:
+    """Whether "inactive" rests only on findings noted as absent ("MSK: no synovitis").
+
+    Such a note says nothing against an active nephritis or NPSLE it treats.
+    """
+    if verdict is None:
+        return False
+    same_note = [m for m in activity if m.note_id == verdict.note_id and not m.is_hypothetical and not m.is_family]
+    return all(m.concept == "disease_active" and m.is_negated for m in same_note)
 
 
 def _organ_activity(mentions: list[Mention], ctx: Context) -> Mention | None:
@@ -212,7 +224,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         if drug_class[d] == "glucocorticoids" and n >= max(1, rules["min_days_glucocorticoid"])
     ]
     active, activity_mention = _activity(activity, ctx)
-    organ = _organ_activity(mentions, ctx) if active is None else None
+    weak = active is None or (active is False and _only_absent_findings(activity, activity_mention))
+    organ = _organ_activity(mentions, ctx) if weak else None
     if organ is not None:
         # No note speaks to activity in general, but a current lupus nephritis
         # or NPSLE that excludes the patient is active disease all the same.

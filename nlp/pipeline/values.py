@@ -8,6 +8,7 @@ live in ``pipelines/lab_results.json`` and ``pipelines/protocol.json``.
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -76,6 +77,9 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         reference range and no flag; such results are marked uncertain.
     """
     pats = lab_patterns()
+    # Exported notes keep HTML entities ("Anti-Sm &lt;0.2 AI"); the ";" in them
+    # is no clause break.
+    after = html.unescape(after)
     # A detached one-dot leader ("anti-chromatin . 28 U/mL") is no full stop.
     after = re.sub(r"^[ \t]+\.(?=[ \t])", " ", after)
     # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") and CSV rows
@@ -205,7 +209,7 @@ def _labelled_result(window: str) -> LabResult | None:
 
 def read_prefix_result(before: str) -> LabResult | None:
     """Read a result written before the test name (``positive for anti-Sm``)."""
-    m = lab_patterns().prefix.search(before[-40:])
+    m = lab_patterns().prefix.search(html.unescape(before[-48:])[-40:])
     if not m:
         return None
     word = m.group(0).strip().lower()
