@@ -375,6 +375,10 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-query-early-ln", "UPCR 1.1 g/g. UA 5-10 RBC, no casts. ?early LN - neph ref.",
+         has("lupus_nephritis", "LN", uncertain=True)),
+    case("ln-abbreviation-ruled-out", "r/o LN - repeat UA bland; UPCR 0.08. LN ruled out; hematuria was menstrual.",
+         has("lupus_nephritis", "LN", uncertain=True), has("lupus_nephritis", "LN", negated=True)),
     case("ln-active-ln-abbreviation", "Renal relapse: no longer in remission - UPCR 2.4 g/g, RBC casts. Active LN.",
          has("lupus_nephritis", "LN"), has("disease_inactive", "remission", negated=True)),
     case("ln-ruled-out-after-the-finding", "UPCR 0.1, albumin 4.0 - nephrotic syndrome ruled out; likely amlodipine.",
@@ -610,6 +614,9 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-menopausal", "49F SLE. Menopausal (LMP 2020).", has("not_childbearing", "Menopausal")),
+    case("preg-perimenopausal-is-not-menopause", "Perimenopausal symptoms, irregular cycles.",
+         lacks("not_childbearing", "menopausal")),
     case("preg-not-asked-is-not-addressed", "Pregnancy/lactation not asked on this call - to be addressed at screening visit.",
          has("lactation", hypothetical=True)),
     case("preg-form-answer-n", "Asthma: well controlled. Pregnant? N    Lactating: No    Urine hCG today: Negative",
@@ -722,6 +729,8 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-plus-joining-two-tests-is-no-result", "dsDNA + Sm specimen hemolyzed - not resulted.",
+         has("anti_dsdna", attrs={"result": None})),
     case("ab-html-entities-in-exported-notes", "Anti-dsDNA &lt;1 IU/mL (negative). Anti-Sm &lt;0.2 AI (negative).",
          has("anti_dsdna", attrs=NEG), has("anti_sm", attrs=NEG)),
     case("ab-csv-rows", "test,value,ref,flag\nanti-Smith,positive,negative,A\nanti-dsDNA,<10 IU/mL,<30,",
@@ -1071,6 +1080,10 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-copd-exac-abbreviation", "COPD: 3 exac in past 12 mo despite Trelegy.",
+         has("uncontrolled_illness", "exac")),
+    case("chronic-a1c-dated-by-its-value", "T2DM - A1c 9.5% 07/2022 per outside, none since.",
+         has("hba1c", attrs={"a1c": 9.5, "event_date": startswith("2022-07")})),
     case("chronic-controlled-since-a-date-is-current", "Asthma well controlled on dupilumab, ACT 23, no exacerbations since 07/2023.",
          has("controlled_illness", attrs={"event_date": None})),
     case("chronic-quoted-statement-dated-just-before",

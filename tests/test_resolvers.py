@@ -646,7 +646,8 @@ def test_not_in_remission_is_active_and_absent_findings_do_not_hide_active_nephr
         drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
         drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), start="2024-02-01", current=True),
     ]
-    not_remission = mention("disease_inactive", "refractory_active_disease", text="remission", is_negated=True)
+    not_remission = mention("disease_inactive", "refractory_active_disease", text="remission", is_negated=True,
+                            sentence="Active class V LN - not in remission.")
     assert _refractory(*drugs, active=False) == "not_met"  # a plain remission still decides
     assert statuses([*drugs, not_remission])["refractory_active_disease"] == "met"
     no_synovitis = mention("disease_active", "refractory_active_disease", text="synovitis", is_negated=True)
@@ -654,3 +655,16 @@ def test_not_in_remission_is_active_and_absent_findings_do_not_hide_active_nephr
                         attrs={"classes": ["V"]})
     assert statuses([*drugs, no_synovitis])["refractory_active_disease"] == "not_met"
     assert statuses([*drugs, no_synovitis, nephritis])["refractory_active_disease"] == "met"
+
+
+def test_a_list_no_does_not_turn_a_remission_into_activity() -> None:
+    drugs = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+        drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), start="2024-02-01", current=True),
+    ]
+    listed = mention("disease_inactive", "refractory_active_disease", text="SLE remains quiescent", is_negated=True,
+                     sentence="Feels well, no joint sx, SLE remains quiescent.")
+    own = replace(listed, text="remission", sentence="Class V LN, not in remission.")
+    assert statuses([*drugs, listed])["refractory_active_disease"] != "met"
+    assert statuses([*drugs, own])["refractory_active_disease"] == "met"

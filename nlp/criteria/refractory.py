@@ -9,6 +9,7 @@ allergies, negated drugs and trials stopped early add nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -143,9 +144,11 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
             continue
         if m.concept == "disease_active" and not m.is_historical:
             events.append((m, not m.is_negated))
-        elif m.concept == "disease_inactive" and not m.is_historical:
+        elif m.concept == "disease_inactive" and not m.is_negated:
+            events.append((m, False))
+        elif m.concept == "disease_inactive" and not m.is_historical and _denies_inactivity(m):
             # "not in remission", "no longer quiescent": active disease.
-            events.append((m, m.is_negated))
+            events.append((m, True))
         elif m.concept == "sledai" and "sledai" in m.attrs and not m.is_historical:
             events.append((m, m.attrs["sledai"] > 0 and not m.attrs.get("serology_only")))
     if not events:
@@ -168,6 +171,16 @@ def _only_absent_findings(activity: list[Mention], verdict: Mention | None) -> b
         return False
     same_note = [m for m in activity if m.note_id == verdict.note_id and not m.is_hypothetical and not m.is_family]
     return all(m.concept == "disease_active" and m.is_negated for m in same_note)
+
+
+def _denies_inactivity(m: Mention) -> bool:
+    """Whether the negation of a remission mention is its own ("not in remission").
+
+    A "no" that opens a list ("no joint sx, SLE remains quiescent") reaches the
+    remission mention without denying it.
+    """
+    pattern = r"\b(?:not|no\s+longer|never)\s+(?:yet\s+)?(?:in\s+)?" + re.escape(m.text)
+    return bool(re.search(pattern, m.sentence, re.IGNORECASE))
 
 
 def _organ_activity(mentions: list[Mention], ctx: Context) -> Mention | None:

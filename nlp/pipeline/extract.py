@@ -344,6 +344,10 @@ def _add_values(
             if value is not None:
                 mention.attrs["a1c"] = value
                 mention.value = f"{value:g}%"
+                # "A1c 9.5% 07/2022 per outside": as old as the date by its value.
+                dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 30)], note_date)
+                if dm is not None:
+                    mention.attrs["event_date"] = dm.value.isoformat()
         elif kind == "nephritis":
             classes = values.nephritis_classes(sent.text)
             if classes:

@@ -21,7 +21,8 @@ _HEADING = re.compile(r"^\s*[A-Za-z][A-Za-z0-9 /&(),'-]{0,48}:")
 _CAPS_LINE = re.compile(r"^\s*[A-Z][A-Z0-9 /&(),'-]{2,48}\s*$")
 _TABLE_ROW = re.compile(r"\.{3,}|\t|\S {3,}\S|^\s*[A-Za-z][\w /%()-]{0,30}\s*[:=]?\s*[<>]?\d")
 _TERMINAL = re.compile(r"[.!?:;]\s*$")
-_PUNCT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9])")
+# A new sentence starts with a capital or digit, or with a query ("?early LN").
+_PUNCT_SPLIT = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9]|\?\w)")
 _ABBREVIATIONS = frozenset(
     [
         "dr",

@@ -87,6 +87,8 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     if re.match(r",(?=\S)", after):
         after = after.split("\n", 1)[0].replace(",", "  ")
     window = _cut_window(after.replace("|", " "))[:120]
+    if re.match(r"\s*\+\s+(?:anti-?\s*)?[A-Za-z]{2,}", window):
+        return None  # "dsDNA + Sm specimen hemolyzed": "+" joins two tests
     pending = pats.pending.search(window[:60])
     if pending:
         # "negative (<1:10) - ordered by rheum": a result before the word wins.
