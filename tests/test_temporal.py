@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from nlp.pipeline.values import date_before
 from nlp.temporal import add_months, find_dates, find_durations, parse_iso_date
 
 NOTE_DATE = date(2025, 5, 1)
@@ -87,3 +88,11 @@ def test_add_months(start: date, months: int, expected: date) -> None:
 )
 def test_parse_iso_date(text: str, expected: date | None) -> None:
     assert parse_iso_date(text) == expected
+
+
+def test_date_before_reports_offsets_into_its_input() -> None:
+    before = "Seen today; last note there 12/2024: "
+    dm = date_before(before, date(2025, 9, 16))
+    assert dm is not None and before[dm.start : dm.end] == "12/2024"
+    # A date in a closed aside dates what it stands beside, not what follows.
+    assert date_before("class IV LN (biopsy 03/2023), ", date(2025, 9, 16)) is None

@@ -388,6 +388,7 @@ def _add_values(
                     mention.attrs["serology_only"] = True
                     mention.value += " (serology only)"
         if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in _DATED_LABELS:
+            base = sent.start_char
             if kind == "nephritis" or span.label_ in _RENAL_LABELS:
                 # "LN class IV (biopsy 2021, CRR by 2022). ... Repeat biopsy
                 # 02/2025: class IV-G relapse": a renal statement is as old as
@@ -399,10 +400,12 @@ def _add_values(
                 # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
                 # controlled'": failing a date in the sentence's first clause,
                 # one just before the mention in its own clause.
-                dm = values.result_date(sent.text, note_date) or values.date_before(
-                    text[max(sent.start_char, span.start_char - 40) : span.start_char], note_date
-                )
-            if kind == "illness" and dm is not None and re.search(r"\bsince\s*$", text[: dm.start + sent.start_char][-12:]):
+                base = sent.start_char
+                dm = values.result_date(sent.text, note_date)
+                if dm is None:
+                    base = max(sent.start_char, span.start_char - 40)
+                    dm = values.date_before(text[base : span.start_char], note_date)
+            if kind == "illness" and dm is not None and re.search(r"\bsince\s*$", text[: base + dm.start][-12:]):
                 # "Asthma well controlled, no exacerbations since 07/2023": a
                 # state that began then and holds at the note's date.
                 dm = None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any
@@ -270,18 +270,22 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
 
 
 def date_before(before: str, note_date: date | None) -> DateMention | None:
-    """The last date in the clause that leads up to a mention.
+    """The last date in the clause that leads up to a mention (offsets into ``before``).
 
     "Renal biopsy 03/2023: class IV LN" dates the class; a date later in the
     sentence ("UPCR 4.1 g/g - LN flare (class III, biopsy-proven 2022)") is
     another event's.
     """
     clause = re.split(r";|(?<![.\d])\.\s", before)[-1]
+    offset = len(before) - len(clause)
     # A closed aside dates what it stands beside: "LN (biopsy 03/2023), partial
     # renal response" leaves the response undated, that is current.
     clause = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), clause)
     found = [dm for dm in find_dates(clause, note_date) if note_date is None or dm.value <= note_date]
-    return found[-1] if found else None
+    if not found:
+        return None
+    last = found[-1]
+    return replace(last, start=last.start + offset, end=last.end + offset)
 
 
 # ---------------------------------------------------------------- flowsheets
