@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from nlp.criteria.common import Context, absent_exclusion, cite, recent, result, sort_key, where
+from nlp.criteria.common import Context, absent_exclusion, cite, has_cue, recent, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "active_severe_cns_lupus"
@@ -33,7 +33,7 @@ _UNLIKELY = re.compile(r"possible_existence: .*\b(?:less likely|unlikely)\b", re
 
 def _judged_unlikely(m: Mention) -> bool:
     """ "Headache c/w tension-type; NPSLE less likely": the assessment leans against NPSLE."""
-    return m.concept == "npsle" and m.is_uncertain and any(_UNLIKELY.match(cue) for cue in m.cues)
+    return m.concept == "npsle" and m.is_uncertain and has_cue(m, _UNLIKELY)
 
 
 def _doubting_notes(neuro: list[Mention]) -> set[str]:

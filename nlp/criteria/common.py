@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -71,6 +72,14 @@ def recent(m: Mention, ctx: Context, days: int) -> bool:
     if when is None:
         return True
     return 0 <= (ctx.screening_date - when).days <= days or when > ctx.screening_date
+
+
+def has_cue(m: Mention, pattern: re.Pattern[str]) -> bool:
+    """Whether one of the ConText cues that qualified ``m`` matches ``pattern``.
+
+    Cues read ``"<category>: <cue text>"``, e.g. ``"possible_existence: less likely"``.
+    """
+    return any(pattern.match(cue) for cue in m.cues)
 
 
 def by_concept(mentions: list[Mention], *concepts: str) -> list[Mention]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from nlp.criteria.autoantibody import latest_results
-from nlp.criteria.common import Context, cite, quote, result, sort_key, where
+from nlp.criteria.common import Context, cite, has_cue, quote, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "sle_diagnosis"
@@ -41,7 +41,7 @@ def _denies_cause(m: Mention) -> bool:
 
 def _doubts_diagnosis(m: Mention) -> bool:
     """Whether an uncertain SLE mention says the diagnosis itself is unsettled."""
-    return any(_DIAGNOSIS_DOUBT.match(cue) for cue in m.cues)
+    return has_cue(m, _DIAGNOSIS_DOUBT)
 
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:

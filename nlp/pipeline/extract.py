@@ -19,6 +19,7 @@ from nlp.pipeline import values
 from nlp.pipeline.build import SPAN_GROUP, RuleIndex, build_nlp
 from nlp.records import Mention, NoteRecord
 from nlp.resources import protocol
+from nlp.temporal import DateMention
 
 _QUALIFIERS = ("is_negated", "is_historical", "is_hypothetical", "is_family", "is_uncertain")
 _ANTIBODY_CATEGORIES = {
@@ -127,9 +128,8 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, 
     return quals
 
 
-# Labels whose mentions are dated like the criterion values they go with.
+# Renal findings without a value of their own, dated like the nephritis mentions.
 _RENAL_LABELS = {"PROTEINURIA", "ACTIVE_SEDIMENT", "RENAL_REMISSION"}
-_DATED_LABELS = _RENAL_LABELS
 
 
 def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
@@ -387,32 +387,37 @@ def _add_values(
                 if score and values.sledai_from_serology_only(text[span.end_char : sent.end_char]):
                     mention.attrs["serology_only"] = True
                     mention.value += " (serology only)"
-        if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in _DATED_LABELS:
-            base = sent.start_char
-            if kind == "nephritis" or span.label_ in _RENAL_LABELS:
-                # "LN class IV (biopsy 2021, CRR by 2022). ... Repeat biopsy
-                # 02/2025: class IV-G relapse": a renal statement is as old as
-                # the date beside it or leading up to it, not the first date in
-                # its sentence; with neither it is the note's current status.
-                dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
-                dm = dm or values.date_before(text[sent.start_char : span.start_char], note_date)
-            else:
-                # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
-                # controlled'": failing a date in the sentence's first clause,
-                # one just before the mention in its own clause.
-                base = sent.start_char
-                dm = values.result_date(sent.text, note_date)
-                if dm is None:
-                    base = max(sent.start_char, span.start_char - 40)
-                    dm = values.date_before(text[base : span.start_char], note_date)
-            if kind == "illness" and dm is not None and re.search(r"\bsince\s*$", text[: base + dm.start][-12:]):
-                # "Asthma well controlled, no exacerbations since 07/2023": a
-                # state that began then and holds at the note's date.
-                dm = None
+        if kind in {"nephritis", "neuro", "illness", "activity"} or span.label_ in _RENAL_LABELS:
+            dm = _statement_date(kind, span, text, note_date)
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)
     _share_drug_dates(mentions, spans, text)
+
+
+def _statement_date(kind: str, span: Span, text: str, note_date: date | None) -> DateMention | None:
+    """The date a renal, neurological, illness or activity statement speaks of (``None``: the note's own)."""
+    sent = span.sent
+    if kind == "nephritis" or span.label_ in _RENAL_LABELS:
+        # "LN class IV (biopsy 2021, CRR by 2022). ... Repeat biopsy
+        # 02/2025: class IV-G relapse": a renal statement is as old as
+        # the date beside it or leading up to it, not the first date in
+        # its sentence; with neither it is the note's current status.
+        dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
+        return dm or values.date_before(text[sent.start_char : span.start_char], note_date)
+    # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
+    # controlled'": failing a date in the sentence's first clause, one just
+    # before the mention in its own clause.
+    base = sent.start_char
+    dm = values.result_date(sent.text, note_date)
+    if dm is None:
+        base = max(sent.start_char, span.start_char - 40)
+        dm = values.date_before(text[base : span.start_char], note_date)
+    if kind == "illness" and dm is not None and re.search(r"\bsince\s*$", text[: base + dm.start][-12:]):
+        # "Asthma well controlled, no exacerbations since 07/2023": a state
+        # that began then and holds at the note's date.
+        return None
+    return dm
 
 
 def _set_result(mention: Mention, result: values.LabResult | None) -> None:

@@ -302,6 +302,12 @@ _ROW_LABEL_TAIL = re.compile(
 )
 
 
+def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """Start and end offsets of the line(s) holding ``text[start:end]``."""
+    line_end = text.find("\n", end)
+    return text.rfind("\n", 0, start) + 1, len(text) if line_end < 0 else line_end
+
+
 def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
     """The latest cell of a flowsheet row whose columns are dated by a header line.
 
@@ -314,13 +320,12 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
     date is the result (here "145  H", dated 2025-01-13). ``None`` when the
     row does not hold several values or no header above has as many dates.
     """
-    line_end = text.find("\n", end)
-    row = text[end : len(text) if line_end < 0 else line_end]
+    line_start, line_end = _line_bounds(text, start, end)
+    row = text[end:line_end]
     label = _ROW_LABEL_TAIL.match(row)
     cells = list(_CELL.finditer(row, label.end() if label else 0))
     if len(cells) < 2 or row[cells[-1].end() :].strip():
         return None
-    line_start = text.rfind("\n", 0, start) + 1
     if text[line_start:start].strip():
         return None  # the test name does not start the row
     # The header is the nearest line above (within a few) that holds dates.
@@ -360,9 +365,7 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
     a value in this column ("--" and blanks are no value). ``None`` when the
     line is not such a header.
     """
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    line_end = len(text) if line_end < 0 else line_end
+    line_start, line_end = _line_bounds(text, start, end)
     header = _cells(text[line_start:line_end])
     if len(header) < 3:
         return None
@@ -678,10 +681,10 @@ def illness_kind(text: str) -> str:
 _SLEDAI = re.compile(r"(?:SLEDAI[\w\s-]*?|score|=|:|of|is|was)\s*(?P<v>\d{1,3})\s*$", re.IGNORECASE)
 
 
+_SEROLOGY_ITEM = r"(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|(?:low\s+)?complements?|hypocomplementemia)"
 _SEROLOGY_ONLY = re.compile(
-    r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|(?:low\s+)?complements?|"
-    r"hypocomplementemia|serolog\w*)(?:\s*(?:\+|/|,|and)\s*(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|(?:low\s+)?complements?|"
-    r"hypocomplementemia))*\s*(?:only|alone)\b",
+    r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:" + _SEROLOGY_ITEM + r"|serolog\w*)"
+    r"(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r")*\s*(?:only|alone)\b",
     re.IGNORECASE,
 )
 
