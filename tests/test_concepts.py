@@ -502,6 +502,13 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-run-on-dictation-dates-near-the-finding",
+         "this is a 41 year old female with systemic lupus erythematosus diagnosed 2017 and lupus nephritis "
+         "class 4 diagnosed on repeat biopsy with cellular crescents she has been on mycophenolate 1500 mg "
+         "twice a day and prednisone 20 mg her urine protein creatinine ratio is 4.6 grams per gram today "
+         "she also reports new daily headaches for the last 3 weeks neurology saw her May 2 and felt these "
+         "are lupus headaches given new small vessel changes on MRI",
+         has("headache", "lupus headaches", attrs={"attributed_to": "lupus", "event_date": not_in("2017-01-01")})),
     case("cns-ros-prefix-markers", "ROS: (-) headache (-) seizure (-) edema (+) arthralgia (+) pleuritic CP",
          has("headache", negated=True), has("seizure", negated=True)),
     case("cns-postfix-minus-markers", "Neuro: headaches (-), seizures (-). Plan: labs",
@@ -729,6 +736,8 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-ocr-letter-digit-confusions", "SER0LOGIES 06/2025:  ANTl-SMITH AB ...... P0SITIVE\nANTl-dsDNA 4l0 IU/mL (ref <30).",
+         has("anti_sm", attrs=POS), has("anti_dsdna", attrs=POS)),
     case("ab-plus-joining-two-tests-is-no-result", "dsDNA + Sm specimen hemolyzed - not resulted.",
          has("anti_dsdna", attrs={"result": None})),
     case("ab-html-entities-in-exported-notes", "Anti-dsDNA &lt;1 IU/mL (negative). Anti-Sm &lt;0.2 AI (negative).",

@@ -15,7 +15,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
-from nlp.pipeline import values
+from nlp.pipeline import ocr, values
 from nlp.pipeline.build import SPAN_GROUP, RuleIndex, build_nlp
 from nlp.records import Mention, NoteRecord
 from nlp.resources import protocol
@@ -57,11 +57,11 @@ class NotePipeline:
         hours. Offsets are shifted back into the whole note.
         """
         if len(note.text) <= SEGMENT_ABOVE:
-            return extract_mentions(self.nlp(note.text), note, self.index, self._cutoffs)
+            return extract_mentions(self.nlp(ocr.repair(note.text)), note, self.index, self._cutoffs)
         mentions: list[Mention] = []
         for start, end in segment_bounds(note.text, SEGMENT_CHARS):
             part = replace(note, text=note.text[start:end])
-            for m in extract_mentions(self.nlp(part.text), part, self.index, self._cutoffs):
+            for m in extract_mentions(self.nlp(ocr.repair(part.text)), part, self.index, self._cutoffs):
                 m.start += start
                 m.end += start
                 mentions.append(m)
@@ -69,7 +69,7 @@ class NotePipeline:
 
     def pipe(self, notes: Iterable[NoteRecord], batch_size: int = 32) -> Iterator[tuple[NoteRecord, list[Mention]]]:
         """Extract mentions from a stream of notes, in order."""
-        stream = ((note.text, note) for note in notes)
+        stream = ((ocr.repair(note.text), note) for note in notes)
         for doc, note in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
             yield note, extract_mentions(doc, note, self.index, self._cutoffs)
 
@@ -138,9 +138,11 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
     Parameters
     ----------
     doc:
-        The note after the pipeline ran.
+        The note after the pipeline ran, on text with OCR confusions repaired
+        (:func:`nlp.pipeline.ocr.repair`, which keeps every offset).
     note:
-        The input record (ids, date, type).
+        The input record (ids, date, type); evidence and sentences are quoted
+        from its text, not from the repaired one.
     index:
         Which criterion each target category belongs to, and section qualifiers.
     cutoffs:
@@ -165,11 +167,11 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
             note_type=note.note_type,
             criterion_id=index.criterion_by_category.get(category, ""),
             concept=category.lower(),
-            text=span.text,
+            text=note.text[span.start_char : span.end_char],
             start=span.start_char,
             end=span.end_char,
             section=section,
-            sentence=sent.text,
+            sentence=note.text[sent.start_char : sent.end_char],
             rule=rule.literal if rule is not None else "",
             cues=cues,
             **quals,
@@ -233,11 +235,11 @@ def _medication_lists(doc: Doc, note: NoteRecord) -> list[Mention]:
                     note_type=note.note_type,
                     criterion_id="refractory_active_disease",
                     concept="medication_list",
-                    text=title.text,
+                    text=note.text[title.start_char : title.end_char],
                     start=title.start_char,
                     end=title.end_char,
                     section=section.category,
-                    sentence=title.sent.text,
+                    sentence=note.text[title.sent.start_char : title.sent.end_char],
                     rule="section heading",
                 )
             )
@@ -395,6 +397,10 @@ def _add_values(
     _share_drug_dates(mentions, spans, text)
 
 
+_NEAR_CHARS = 200
+"""How far around a mention a statement's date is looked for within its sentence."""
+
+
 def _statement_date(kind: str, span: Span, text: str, note_date: date | None) -> DateMention | None:
     """The date a renal, neurological, illness or activity statement speaks of (``None``: the note's own)."""
     sent = span.sent
@@ -408,8 +414,10 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
     # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
     # controlled'": failing a date in the sentence's first clause, one just
     # before the mention in its own clause.
-    base = sent.start_char
-    dm = values.result_date(sent.text, note_date)
+    # A run-on sentence (unpunctuated dictation) is read only near the
+    # mention: its first date may belong to a diagnosis 300 characters back.
+    base = max(sent.start_char, span.start_char - _NEAR_CHARS)
+    dm = values.result_date(text[base : min(sent.end_char, span.end_char + _NEAR_CHARS)], note_date)
     if dm is None:
         base = max(sent.start_char, span.start_char - 40)
         dm = values.date_before(text[base : span.start_char], note_date)
