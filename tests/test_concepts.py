@@ -900,6 +900,12 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-after-a-one-line-family-history-is-the-patients",
+         "FHx: mother (61) with RA; no family hx of SLE.\nMeds on transfer: tacrolimus 2 mg BID (since 09/2022)\nSocial: quit smoking",
+         has("drug", "tacrolimus", attrs={"start": "2022-09-01"})),
+    case("med-under-a-family-history-block-stays-a-relatives",
+         "FAMILY HISTORY:\nSister: SLE, on mycophenolate since 2019.\nMother: RA.",
+         has("drug", "mycophenolate", family=True, attrs={"drug": "mycophenolate"})),
     case("med-will-discuss-is-a-plan", "Next visit 01/2025; will discuss belimumab if arthritis returns.",
          has("drug", "belimumab", hypothetical=True)),
     case("med-international-brands", "Rx: T. Azoran 50 mg BD, Cap. Mycept 1 g BD, Tab. Wysolone 5 mg OD, Tab. HCQS 200 mg OD",

@@ -122,10 +122,34 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, 
     negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
     if negations and all(_in_aside_after(span, mod) for mod in negations):
         quals["is_negated"] = False
-    for name, value in index.section_attributes.get(section or "", {}).items():
-        if value:
-            quals[name] = True
+    if not _past_inline_section(span):
+        for name, value in index.section_attributes.get(section or "", {}).items():
+            if value:
+                quals[name] = True
     return quals
+
+
+_LABEL_LINE = re.compile(r"[ \t>*#-]*[A-Za-z][\w/&() -]{0,30}:")
+
+
+def _past_inline_section(span: Span) -> bool:
+    """Whether ``span`` is on a labelled line after a one-line section.
+
+    "FHx: mother with RA; no family hx of SLE.\nMeds on transfer:
+    tacrolimus ...": a heading with its content on its own line ends there
+    when the next lines carry their own labels, even ones the sectionizer
+    does not know, so the medications are not a relative's.
+    """
+    section = span[0]._.section
+    if section is None or section.title_end <= section.title_start:
+        return False
+    doc = span.doc
+    title_end = doc[section.title_end - 1].idx + len(doc[section.title_end - 1])
+    header_line_end = doc.text.find("\n", title_end)
+    if header_line_end == -1 or span.start_char < header_line_end or not doc.text[title_end:header_line_end].strip():
+        return False
+    line_start = doc.text.rfind("\n", 0, span.start_char) + 1
+    return bool(_LABEL_LINE.match(doc.text, line_start))
 
 
 # Renal findings without a value of their own, dated like the nephritis mentions.
