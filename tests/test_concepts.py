@@ -978,6 +978,8 @@ MEDICATION_CASES = [
          has("drug", "mycophenolate", attrs={"start": startswith("2022"), "end": startswith("2023-12")})),
     case("med-hold-dates-are-a-pause", "Mycophenolate: hold 03/04-03/18/2025, resume after wound check.",
          has("drug", "Mycophenolate", attrs={"start": None, "end": None, "stopped": False})),
+    case("med-held-since-a-date-is-a-stop", "mycophenolate 1000 mg BID (HELD since 2023 - pt not taking)",
+         has("drug", "mycophenolate", attrs={"end": "2023-12-31", "stopped": True, "start": None})),
     case("med-held-two-weeks-is-no-duration-of-use", "MMF held 2 weeks in 03/2024 for infection.",
          has("drug", "MMF", attrs={"duration_days": None})),
     case("med-resumed-but-taken-since", "MMF resumed 03/19/2025 after surgery and otherwise taken continuously since 2020.",

@@ -668,3 +668,17 @@ def test_a_list_no_does_not_turn_a_remission_into_activity() -> None:
     own = replace(listed, text="remission", sentence="Class V LN, not in remission.")
     assert statuses([*drugs, listed])["refractory_active_disease"] == "unknown"  # activity not stated
     assert statuses([*drugs, own])["refractory_active_disease"] == "met"
+
+
+def test_a_stop_dated_elsewhere_closes_a_past_use_with_no_stop_date() -> None:
+    started = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), start="2023-09-01", stopped=True)
+    held_since = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), end="2024-06-30", stopped=True)
+    others = [
+        drug("prednisone", "glucocorticoids", date(2025, 1, 10), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 1, 10), start="2023-06-01", current=True),
+    ]
+    assert _refractory(started, *others) == "not_met"
+    assert _refractory(started, held_since, *others) == "met"
+    # A stop before the start is another trial's.
+    earlier = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), end="2023-01-31", stopped=True)
+    assert _refractory(started, earlier, *others) == "not_met"

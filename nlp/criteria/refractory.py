@@ -107,6 +107,27 @@ def _point(iv: Interval) -> bool:
     return iv.start == iv.end and not any(a.get(k) for k in ("start", "end", "last_use", "duration_days"))
 
 
+def _close_open_stops(by_drug: dict[str, list[Interval]], drugs: list[Mention]) -> None:
+    """Give a past use whose stop date its note left out the stop another mention dates.
+
+    "MMF since 2020 ... was stopped for conception" and, in the medication
+    list, "mycophenolate (HELD since 2023)": one trial, 2020 to 2023.
+    """
+    stops: dict[str, list[date]] = {}
+    for m in drugs:
+        a = m.attrs
+        if a.get("end") and not a.get("start") and not a.get("duration_days"):
+            stops.setdefault(a["drug"], []).append(date.fromisoformat(a["end"]))
+    for drug, ivs in by_drug.items():
+        for i, iv in enumerate(ivs):
+            a = iv.mention.attrs
+            if iv.start != iv.end or not a.get("start") or a.get("end") or not a.get("stopped"):
+                continue
+            later = [d for d in stops.get(drug, []) if d > iv.start]
+            if later:
+                ivs[i] = Interval(iv.start, min(later), False, iv.mention)
+
+
 def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, date]]:
     """Union of intervals; current-use listings close in time are joined."""
     spans: list[tuple[date, date, bool]] = []
@@ -213,6 +234,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             by_drug.setdefault(m.attrs["drug"], []).append(iv)
         if (iv is None or iv.start == iv.end) and m.is_historical and m.attrs["drug_class"] == "immunosuppressives":
             undated.add(m.attrs["drug"])
+    _close_open_stops(by_drug, [m for m in drugs if _usable(m)])
     drug_class = {m.attrs["drug"]: m.attrs["drug_class"] for m in drugs}
     days = {
         drug: days_in_window(merge(ivs, int(rules["assume_continuous_use_between_notes_days"])), lo, hi)

@@ -467,6 +467,11 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         window = window[: other.start()]
     dates = find_dates(window, note_date)
     held = _HOLD.search(window[: dates[0].start] if dates else window[:30]) or _HOLD.search(before[-12:])
+    if held and dates and re.search(r"\bsince\s*$", window[: dates[0].start], re.IGNORECASE):
+        # "MMF (HELD since 2023 - pt not taking)": stopped then, not paused.
+        out["end"] = dates[0].period_end.isoformat()
+        out["stopped"] = True
+        return out
     if held:
         # "hold 03/04-03/18/2025": a pause in use, not the use itself.
         dates = []
