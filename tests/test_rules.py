@@ -237,6 +237,20 @@ def test_context_rules_load_with_medspacy():
             assert rx.search("") is None, f"context rule {raw['literal']!r} matches the empty string"
 
 
+def test_context_cue_matches_do_not_start_or_end_on_whitespace():
+    """A cue match that starts on a space maps to the previous token, so the
+    cue's scope starts one word early and can take in the wrong target."""
+    text = CUE_PHRASES + "\n\n" + _demo_text()
+    bad = []
+    for raw in _load(PIPELINES / "context_rules.json")["context_rules"]:
+        if not isinstance(raw.get("pattern"), str):
+            continue
+        for m in _compile(raw["pattern"], f"context rule {raw['literal']!r}").finditer(text):
+            if m.group(0) != m.group(0).strip():
+                bad.append(f"{raw['literal']!r}: {m.group(0)!r}")
+    assert not bad, "cue matches with leading/trailing whitespace:\n  " + "\n  ".join(sorted(set(bad))[:15])
+
+
 def test_section_rules_load_with_medspacy():
     path = PIPELINES / "sections.json"
     data = _load(path)
