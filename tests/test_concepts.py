@@ -621,6 +621,13 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-twin-gestation-is-the-patients", "29 yo G2P1001 at 20w1d with dichorionic-diamniotic twins.",
+         has("pregnancy", attrs={"gestational_weeks": 20})),
+    case("preg-twins-at-weeks-is-the-patients", "29F, DCDA twins at 26w1d.",
+         has("pregnancy", attrs={"gestational_weeks": 26})),
+    case("preg-lactation-as-a-dated-courses-reason-is-past",
+         "Course: azathioprine 03/2023-07/2024 (pregnancy and lactation); MMF since 07/2024.",
+         has("lactation", attrs={"event_date": "2024-07-01"})),
     case("preg-menopausal", "49F SLE. Menopausal (LMP 2020).", has("not_childbearing", "Menopausal")),
     case("preg-perimenopausal-is-not-menopause", "Perimenopausal symptoms, irregular cycles.",
          lacks("not_childbearing", "menopausal")),
@@ -736,6 +743,15 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-labelled-bands-are-a-reference-not-a-flag",
+         "Serology: EliA dsDNA 212 IU/mL (neg <10; equivocal 10-15; pos >15); EliA Sm 41 U/mL (neg <7; pos >10).",
+         has("anti_dsdna", attrs=POS), has("anti_sm", attrs=POS)),
+    case("ab-equivocal-band-is-not-positive", "EliA dsDNA 12 IU/mL (neg <10; equivocal 10-15; pos >15).",
+         has("anti_dsdna", attrs=NEG)),
+    case("ab-dot-leader-panel-rows",
+         "Multiplex panel\n  Chromatin .... >8.0 AI    (neg <1.0)   POS\n  Sm ........... 3.1 AI     (neg <1.0)   POS\n"
+         "  Sm/RNP ....... 4.2 AI     (neg <1.0)   POS\n  Histone ...... 0.4 AI     (neg <1.0)   NEG",
+         has("anti_chromatin", attrs=POS), has("anti_sm", "Sm", attrs=POS), has("anti_histone", attrs=NEG)),
     case("ab-ocr-letter-digit-confusions", "SER0LOGIES 06/2025:  ANTl-SMITH AB ...... P0SITIVE\nANTl-dsDNA 4l0 IU/mL (ref <30).",
          has("anti_sm", attrs=POS), has("anti_dsdna", attrs=POS)),
     case("ab-plus-joining-two-tests-is-no-result", "dsDNA + Sm specimen hemolyzed - not resulted.",
@@ -1076,6 +1092,7 @@ AGE_RESOLVE_CASES = [
     pytest.param("Lupus onset at age 14. DOB 03/14/1990.", "met", "1990-03-14", id="age-resolve-dob-beats-onset-age"),
     pytest.param("DOB: 2008-05-20", "not_met", "16 years", id="age-resolve-dob-minor"),
     pytest.param("Her mother, 62 years old, has RA.", "unknown", None, id="age-resolve-family-age-ignored"),
+    pytest.param("Pt 30 y/o, P2. Infant born 08/30/2024 at 39w.", "met", "30", id="age-resolve-infants-birth-date-ignored"),
 ]
 
 
@@ -1097,6 +1114,14 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-uncontrolled-after-a-long-regimen", "HTN: BP 170/102 on labetalol + nifedipine + HCTZ - remains uncontrolled.",
+         has("uncontrolled_illness", attrs={"illness": "hypertension"})),
+    case("chronic-untreated-hiv", "HIV: untreated - never started ART; VL 86,400, CD4 188.",
+         has("uncontrolled_illness", attrs={"illness": "infection"})),
+    case("chronic-untreated-hepatitis-b", "Assessment: immune-active chronic HBV, untreated. Re-referred to hepatology.",
+         has("uncontrolled_illness", attrs={"illness": "infection"})),
+    case("chronic-hiv-on-art-is-not-untreated", "HIV on ART since 2015, viral load undetectable.",
+         lacks("uncontrolled_illness")),
     case("chronic-copd-exac-abbreviation", "COPD: 3 exac in past 12 mo despite Trelegy.",
          has("uncontrolled_illness", "exac")),
     case("chronic-a1c-dated-by-its-value", "T2DM - A1c 9.5% 07/2022 per outside, none since.",

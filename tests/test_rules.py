@@ -154,6 +154,17 @@ def test_target_matches_do_not_start_or_end_on_whitespace(path: Path):
 
 
 @pytest.mark.parametrize("path", TARGET_FILES, ids=TARGET_IDS)
+def test_rules_of_one_category_read_the_same_values(path: Path):
+    """A rule added to a category without its ``extract`` metadata would find
+    mentions whose values (illness kind, statement date, result) are never read."""
+    extracts: dict[str, set[Any]] = {}
+    for rule in _load(path)["target_rules"]:
+        extracts.setdefault(rule["category"], set()).add((rule.get("metadata") or {}).get("extract"))
+    mixed = {category: sorted(map(str, kinds)) for category, kinds in extracts.items() if len(kinds) > 1}
+    assert not mixed, f"{path.name}: categories whose rules disagree on metadata.extract: {mixed}"
+
+
+@pytest.mark.parametrize("path", TARGET_FILES, ids=TARGET_IDS)
 def test_target_file_names_a_contract_criterion(path: Path):
     criterion = _load(path).get("criterion_id")
     assert criterion in CONTRACT_CRITERIA, f"{path.name}: criterion_id {criterion!r} is not one of the contract ids"

@@ -11,6 +11,10 @@ from nlp.records import CriterionResult, Mention
 CRITERION = "age_18_or_older"
 # "diagnosed at age 16", "since age 12": an onset age, not the patient's age.
 _ONSET = re.compile(r"\b(?:at|since|from|by|until|before|after|onset|diagnosed)\s*(?:the\s+)?$", re.IGNORECASE)
+# "Infant born 08/30/2024", "her son, born 2019": another person's birth.
+_OTHER_PERSON = re.compile(
+    r"\b(?:infant|baby|babies|newborn|neonate|son|daughter|child|twins?|boy|girl)\b[^.;\n]{0,15}$", re.IGNORECASE
+)
 
 
 def _years_between(born: date, on: date) -> int:
@@ -22,7 +26,7 @@ def _is_patient_age(m: Mention) -> bool:
         return False
     offset = m.sentence.find(m.text)
     before = m.sentence[:offset] if offset >= 0 else ""
-    return not _ONSET.search(before)
+    return not (_ONSET.search(before) or _OTHER_PERSON.search(before))
 
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:

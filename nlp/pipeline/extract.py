@@ -400,6 +400,8 @@ def _add_values(
             # Only a date right by the mention dates it ("delivered 03/2023"), not one
             # later in the line ("hCG negative today; s/p tubal ligation 2015").
             dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
+            if dm is None:
+                dm = _aside_date(span, text, note_date)
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
         elif kind == "illness":
@@ -419,6 +421,22 @@ def _add_values(
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)
     _share_drug_dates(mentions, spans, text)
+
+
+def _aside_date(span: Span, text: str, note_date: date | None) -> DateMention | None:
+    """The date an open parenthesis around ``span`` stands beside.
+
+    "azathioprine 03/2023-07/2024 (pregnancy and lactation)": the reason given
+    for a dated course is as old as the course.
+    """
+    before = text[span.sent.start_char : span.start_char]
+    opened = before.rfind("(")
+    if opened == -1 or ")" in before[opened:]:
+        return None
+    lead = before[max(0, opened - 25) : opened]
+    if not re.search(r"\d\s*$", lead):
+        return None
+    return values.date_before(lead, note_date)
 
 
 _NEAR_CHARS = 200

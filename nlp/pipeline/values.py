@@ -135,7 +135,9 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     tail = rest.lstrip()[num.end() :][:60]
     detail = (op + num.group("num")).strip()
     flag = re.match(
-        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}[(\[]?\s*(?<![A-Za-z])([HL]|high|low|pos(?:itive)?|neg(?:ative)?)\s*[)\]]?(?:\s|$|[,.;])",
+        # "(neg <10; pos >15)" labels a reference range, it is no flag.
+        r"\s*(?:[a-zA-Z/%.]+\s*){0,2}[(\[]?\s*(?<![A-Za-z])([HL]|high|low|pos(?:itive)?|neg(?:ative)?)"
+        r"(?!\s*(?:[<>=\u2264\u2265]|\d))\s*[)\]]?(?:\s|$|[,.;])",
         tail,
         re.IGNORECASE,
     )
@@ -151,6 +153,11 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     if column_flag:
         label = "positive" if column_flag.group(1) == "H" else "negative"
         return LabResult(label, f"{detail} ({column_flag.group(1)})")
+    # The bands' own ";" is no clause break: read them from the uncut text.
+    value_end = len(window) - len(rest.lstrip()) + num.end()
+    banded = _banded_result(value, after[value_end : value_end + 80])
+    if banded is not None and not op.startswith("<"):
+        return LabResult(banded[0], f"{detail} ({banded[1]})")
     ref = (
         pats.reference.search(tail)
         or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail)
@@ -174,6 +181,30 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     return LabResult(
         "positive" if value >= cutoff else "negative", f"{detail} (default cutoff {cutoff:g})", uncertain=True
     )
+
+
+_BAND_POSITIVE = re.compile(r"\bpos(?:itive)?\s*[:=]?\s*(>=|\u2265|>)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+_BAND_NEGATIVE = re.compile(r"\bneg(?:ative)?\s*[:=]?\s*(<=|\u2264|<)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+
+
+def _banded_result(value: float, tail: str) -> tuple[str, str] | None:
+    """Read a value against labelled bands: ``212 IU/mL (neg <10; equivocal 10-15; pos >15)``.
+
+    The positive band decides when it is given, so an equivocal value is not
+    positive; otherwise anything above the negative band is.
+    """
+    band = tail.split("\n", 1)[0]
+    pos = _BAND_POSITIVE.search(band)
+    if pos:
+        limit = float(pos.group(2))
+        above = value > limit if pos.group(1) == ">" else value >= limit
+        return ("positive" if above else "negative", f"positive band {pos.group(1)}{pos.group(2)}")
+    neg = _BAND_NEGATIVE.search(band)
+    if neg:
+        limit = float(neg.group(2))
+        below = value < limit if neg.group(1) == "<" else value <= limit
+        return ("negative" if below else "positive", f"negative band {neg.group(1)}{neg.group(2)}")
+    return None
 
 
 _FIELD_RESULT = re.compile(r"\bResult\s*[:=]\s*(?P<op>[<>]=?)?\s*(?P<num>\d+(?:\.\d+)?)", re.IGNORECASE)
