@@ -375,6 +375,9 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-an-aside-further-on-dates-its-own-subject",
+         "Renal: class IV LN in partial renal response, UPCR 0.9 g/g (peak 4.2 in 2023), UA no RBC casts.",
+         has("renal_remission", attrs={"event_date": None})),
     case("ln-query-early-ln", "UPCR 1.1 g/g. UA 5-10 RBC, no casts. ?early LN - neph ref.",
          has("lupus_nephritis", "LN", uncertain=True)),
     case("ln-abbreviation-ruled-out", "r/o LN - repeat UA bland; UPCR 0.08. LN ruled out; hematuria was menstrual.",
@@ -502,6 +505,16 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-not-suspected-negates-backward", "Steroid-induced mood disorder with psychotic features. NPSLE not suspected.",
+         has("npsle", negated=True)),
+    case("cns-free-water-is-no-negation", "Provoked GTC seizure due to hyponatremia from thiazide plus excess free water.",
+         has("seizure", "seizure", attrs={"attributed_to": "other"})),
+    case("cns-no-further-seizure-is-a-negation", "PRES resolved, no further headache or seizure; levetiracetam stopped.",
+         has("headache", negated=True), has("seizure", negated=True)),
+    case("cns-seizure-was-hyponatremic", "Seizure last month was hyponatremic per neurology; none since.",
+         has("seizure", attrs={"attributed_to": "other"})),
+    case("cns-seizure-free-still-negates", "NPSLE seizure 2012, remains seizure free on levetiracetam.",
+         has("seizure_free")),
     case("cns-run-on-dictation-dates-near-the-finding",
          "this is a 41 year old female with systemic lupus erythematosus diagnosed 2017 and lupus nephritis "
          "class 4 diagnosed on repeat biopsy with cellular crescents she has been on mycophenolate 1500 mg "

@@ -682,3 +682,17 @@ def test_a_stop_dated_elsewhere_closes_a_past_use_with_no_stop_date() -> None:
     # A stop before the start is another trial's.
     earlier = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), end="2023-01-31", stopped=True)
     assert _refractory(started, earlier, *others) == "not_met"
+
+
+def test_a_work_up_soon_after_explains_an_ed_seizure() -> None:
+    ed = mention("seizure", "active_severe_cns_lupus", note_date=date(2025, 1, 20), note_id="ED", text="seizure")
+    neuro = mention("npsle", "active_severe_cns_lupus", note_date=date(2025, 1, 23), note_id="NEURO",
+                    text="NPSLE", is_negated=True)
+    provoked = mention("seizure", "active_severe_cns_lupus", note_date=date(2025, 1, 23), note_id="NEURO",
+                       text="seizure", attrs={"attributed_to": "other"})
+    assert statuses([ed])["active_severe_cns_lupus"] == "met"
+    assert statuses([ed, neuro])["active_severe_cns_lupus"] == "not_met"
+    assert statuses([ed, provoked])["active_severe_cns_lupus"] == "not_met"
+    # A ruling months later speaks of another time, not of this event.
+    late = replace(neuro, note_date=date(2025, 6, 1))
+    assert statuses([ed, late])["active_severe_cns_lupus"] == "met"

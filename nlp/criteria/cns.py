@@ -39,9 +39,7 @@ def _judged_unlikely(m: Mention) -> bool:
 def _doubting_notes(neuro: list[Mention]) -> set[str]:
     """Notes that call the patient's NPSLE possible but not established."""
     return {
-        m.note_id
-        for m in neuro
-        if m.concept == "npsle" and m.is_uncertain and not m.is_negated and not m.is_family
+        m.note_id for m in neuro if m.concept == "npsle" and m.is_uncertain and not m.is_negated and not m.is_family
     }
 
 
@@ -59,11 +57,45 @@ def _judged_in_note(neuro: list[Mention], doubting: set[str]) -> tuple[set[int],
         if m.concept not in _SEVERE - {"npsle"} or m.attrs.get("attributed_to") == "lupus":
             continue
         same_note = [n for n in neuro if n.concept == "npsle" and n.note_id == m.note_id and not n.is_family]
-        if any(n.is_negated and not n.is_historical and not n.is_hypothetical and n.start > m.start for n in same_note):
+        if any(
+            n.is_negated and not n.is_historical and not n.is_hypothetical and n.start > m.start for n in same_note
+        ) or _explained_later(m, neuro):
             denied.add(id(m))
         elif m.note_id in doubting:
             doubted.add(id(m))
     return denied, doubted
+
+
+_EXPLAINED_WITHIN_DAYS = 60
+
+
+def _explained_later(m: Mention, neuro: list[Mention]) -> bool:
+    """Whether a later note soon after explains ``m`` by another cause.
+
+    ED note: "GTC seizure, no prior seizures"; neurology three days later:
+    "provoked seizure due to hyponatremia; not NPSLE". The work-up that
+    follows an event settles what the first note could not.
+    """
+    if m.note_date is None:
+        return False
+
+    def soon_after(n: Mention) -> bool:
+        return (
+            n.note_id != m.note_id
+            and n.note_date is not None
+            and 0 <= (n.note_date - m.note_date).days <= _EXPLAINED_WITHIN_DAYS
+            and not n.is_family
+            and not n.is_hypothetical
+        )
+
+    return any(
+        soon_after(n)
+        and (
+            (n.concept == "npsle" and n.is_negated and not n.is_historical)
+            or (n.concept == m.concept and n.attrs.get("attributed_to") == "other")
+        )
+        for n in neuro
+    )
 
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:

@@ -451,7 +451,11 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
         # 02/2025: class IV-G relapse": a renal statement is as old as
         # the date beside it or leading up to it, not the first date in
         # its sentence; with neither it is the note's current status.
-        dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
+        # An aside further on dates its own subject: "partial renal response,
+        # UPCR 0.9 g/g (peak 4.2 in 2023)" is a current response.
+        ahead = text[span.end_char : min(sent.end_char, span.end_char + 40)]
+        ahead = re.sub(r"^([^(]*[,;:][^(]*)\([^()]*\)", lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), ahead)
+        dm = values.result_date(text[span.start_char : span.end_char] + ahead, note_date)
         return dm or values.date_before(text[sent.start_char : span.start_char], note_date)
     # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
     # controlled'": failing a date in the sentence's first clause, one just

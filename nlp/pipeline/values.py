@@ -645,6 +645,17 @@ _UNRELATED = re.compile(
     r"\b(?:unrelated to|not (?:felt to be |thought to be |considered |believed to be )?(?:related|due|secondary|attributable|attributed) to|not (?:a )?(?:manifestation|feature) of|independent of)\s+(?:her |his |the )?(?:lupus|SLE|systemic lupus|NPSLE|CNS lupus|autoimmune disease)",
     re.IGNORECASE,
 )
+# "acute symptomatic (provoked) seizure", "Seizure last month was hyponatremic":
+# a kind of event that names its own non-lupus cause.
+_OTHER_KIND = (
+    r"(?:provoked|metabolic|hyponatr[ae]mic|hypoglyc[ae]mic|alcohol[\s-]related|withdrawal|syncopal|"
+    r"non-?epileptic|psychogenic|(?:steroid|drug|medication)[\s-]induced)"
+)
+_OTHER_KIND_BEFORE = re.compile(r"\b" + _OTHER_KIND + r"\)?[\s-]+(?:\(?[\w-]+\)?\s+){0,2}$", re.IGNORECASE)
+_OTHER_KIND_AFTER = re.compile(
+    r"[^.;]{0,30}?\b(?:was|were|is|felt|deemed|thought)\s+(?:to\s+be\s+|likely\s+)?(?:an?\s+)?" + _OTHER_KIND + r"\b",
+    re.IGNORECASE,
+)
 _LUPUS_CAUSE = re.compile(
     r"\b(?:lupus|SLE|NPSLE|cerebritis|CNS vasculitis|neuropsychiatric|autoimmune|vasculitis)\b", re.IGNORECASE
 )
@@ -658,6 +669,11 @@ def attribution(sentence: str, span_text: str) -> str | None:
         return "other"
     # "childhood febrile seizures": a fever's, not lupus's.
     if re.search(r"\bfebrile\s+" + re.escape(span_text), sentence, re.IGNORECASE):
+        return "other"
+    at = sentence.find(span_text)
+    if at >= 0 and (
+        _OTHER_KIND_BEFORE.search(sentence[:at]) or _OTHER_KIND_AFTER.match(sentence[at + len(span_text) :])
+    ):
         return "other"
     induced = re.search(
         r"\b([\w-]+?)[\s-]+(?:induced|related|associated)\s+" + re.escape(span_text.split()[0]), sentence, re.IGNORECASE
