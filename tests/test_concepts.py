@@ -1105,6 +1105,15 @@ AGE_RESOLVE_CASES = [
     pytest.param("Lupus onset at age 14. DOB 03/14/1990.", "met", "1990-03-14", id="age-resolve-dob-beats-onset-age"),
     pytest.param("DOB: 2008-05-20", "not_met", "16 years", id="age-resolve-dob-minor"),
     pytest.param("Her mother, 62 years old, has RA.", "unknown", None, id="age-resolve-family-age-ignored"),
+    pytest.param("Here with her 6-year-old daughter. SLE since 2017.", "unknown", None, id="age-resolve-childs-age-ignored"),
+    pytest.param("17-year-old girl with SLE diagnosed 2022.", "not_met", "17", id="age-resolve-girl-is-the-patient"),
+    pytest.param("Pleasant woman in her early thirties with SLE.", "met", "30", id="age-resolve-decade-words"),
+    pytest.param("I am referring this thirty-nine-year-old woman.", "met", "39", id="age-resolve-number-words"),
+    pytest.param("Age 206 months | Wt 54.2 kg", "not_met", "17", id="age-resolve-months"),
+    pytest.param("Completed by: CRC | pt age at prescreen: 44 | 08/27/2024", "met", "44", id="age-resolve-age-at-screening"),
+    pytest.param("Pt: [redacted]   D.O.B.: 14-Aug-2008   Sex: F", "not_met", "2008-08-14", id="age-resolve-dob-day-month-name"),
+    pytest.param("Ms. K (b. 1988) with SLE.", "met", "1988", id="age-resolve-birth-year-in-parentheses"),
+    pytest.param("She was born in 2007 in Manila.", "unknown", "2007", id="age-resolve-birth-year-either-side-of-18"),
     pytest.param("Pt 30 y/o, P2. Infant born 08/30/2024 at 39w.", "met", "30", id="age-resolve-infants-birth-date-ignored"),
 ]
 

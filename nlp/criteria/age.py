@@ -13,7 +13,13 @@ CRITERION = "age_18_or_older"
 _ONSET = re.compile(r"\b(?:at|since|from|by|until|before|after|onset|diagnosed)\s*(?:the\s+)?$", re.IGNORECASE)
 # "Infant born 08/30/2024", "her son, born 2019": another person's birth.
 _OTHER_PERSON = re.compile(
-    r"\b(?:infant|baby|babies|newborn|neonate|son|daughter|child|twins?|boy|girl)\b[^.;\n]{0,15}$", re.IGNORECASE
+    r"\b(?:infant|baby|babies|newborn|neonate|son|daughter|child|twins?)\b[^.;\n]{0,15}$", re.IGNORECASE
+)
+
+
+# "her 6-year-old daughter": the age of the person named next.
+_PERSON_AFTER = re.compile(
+    r"\s*(?:daughter|son|child|kid|baby|infant|toddler|grand\w+|sister|brother|niece|nephew)s?\b", re.IGNORECASE
 )
 
 
@@ -26,7 +32,16 @@ def _is_patient_age(m: Mention) -> bool:
         return False
     offset = m.sentence.find(m.text)
     before = m.sentence[:offset] if offset >= 0 else ""
-    return not (_ONSET.search(before) or _OTHER_PERSON.search(before))
+    after = m.sentence[offset + len(m.text) :] if offset >= 0 else ""
+    return not (_ONSET.search(before) or _OTHER_PERSON.search(before) or _PERSON_AFTER.match(after))
+
+
+def _last_day(born: date, precision: str) -> date:
+    """The latest birthday a year- or month-precision date of birth allows."""
+    if precision == "year":
+        return date(born.year, 12, 31)
+    following = date(born.year + (born.month == 12), born.month % 12 + 1, 1)
+    return date.fromordinal(following.toordinal() - 1)
 
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
@@ -36,7 +51,24 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     evidence: list[Mention] = []
     if dobs:
         m = dobs[-1]
-        years = _years_between(date.fromisoformat(m.attrs["birth_date"]), ctx.screening_date)
+        born = date.fromisoformat(m.attrs["birth_date"])
+        years = _years_between(born, ctx.screening_date)
+        if m.attrs.get("birth_precision") in ("year", "month"):
+            # "born in 1979": the birthday may still be ahead this year.
+            youngest = _years_between(_last_day(born, m.attrs["birth_precision"]), ctx.screening_date)
+            if youngest < 18 <= years and not ages:
+                evidence = [cite(d, CRITERION, False) for d in dobs]
+                return result(
+                    "unknown",
+                    f"Born {born.year} ({where(m)}): {youngest} or {years} years old at screening; review needed.",
+                    evidence,
+                )
+            if youngest < 18 <= years:
+                dobs = []  # a stated age decides between the two
+            else:
+                years = youngest
+    if dobs:
+        m = dobs[-1]
         ok = years >= 18
         evidence = [cite(d, CRITERION, d is m and ok) for d in dobs] + [cite(a, CRITERION, False) for a in ages]
         return result(

@@ -364,6 +364,8 @@ def _add_values(
             dm = values.birth_date(span.text)
             if dm is not None:
                 mention.attrs["birth_date"] = dm.value.isoformat()
+                if dm.precision != "day":
+                    mention.attrs["birth_precision"] = dm.precision
                 mention.value = dm.value.isoformat()
         elif kind == "a1c":
             value = values.a1c_value(text[span.end_char : sent.end_char])

@@ -551,17 +551,52 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
 _AGE_NUM = re.compile(r"\d{1,3}")
 # A checklist's threshold before the age it checks: "Age >= 18 (29 y)".
 _AGE_THRESHOLD = re.compile(r"^\s*age\s*(?:>=|\u2265|>|at\s+least)\s*18\b", re.IGNORECASE)
-_DOB_DATE = re.compile(r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|born(?:\s+on)?)[:\s]+(.*)$", re.IGNORECASE)
+_DOB_DATE = re.compile(r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|born(?:\s+(?:on|in))?|\bb\.)[:\s]+(.*)$", re.IGNORECASE)
+_UNITS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
+    "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}  # fmt: skip
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_DECADE = re.compile(
+    r"\b(?:(?P<part>early|mid|late)[\s-]*)?(?:(?P<word>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)|(?P<num>[2-9]0)'?s)\b",
+    re.IGNORECASE,
+)
+_PART_OFFSET = {"early": 0, "mid": 3, "late": 6}
+_MONTHS_AGE = re.compile(r"(\d{2,3})[\s-]*(?:months?|mos?)\b", re.IGNORECASE)
 
 
 def age_years(span_text: str) -> int | None:
-    """The age in years stated by an age mention (``34 y/o`` -> 34)."""
+    """The age in years stated by an age mention (``34 y/o`` -> 34).
+
+    Also ``thirty-nine-year-old``, ``Age 206 months`` (17) and ``in her early
+    thirties`` (30: the least the words allow).
+    """
+    decade = _DECADE.search(span_text)
+    if decade:
+        base = _TENS[decade.group("word").lower()[:-3] + "y"] if decade.group("word") else int(decade.group("num"))
+        return base + _PART_OFFSET.get((decade.group("part") or "").lower(), 0)
+    words = _number_words(span_text)
+    if words is not None:
+        return words
     threshold = _AGE_THRESHOLD.match(span_text)
     m = _AGE_NUM.search(span_text, threshold.end() if threshold else 0)
     if not m:
         return None
-    years = int(m.group(0))
+    months = _MONTHS_AGE.search(span_text, m.start())
+    years = int(months.group(1)) // 12 if months and months.start() == m.start() else int(m.group(0))
     return years if 0 <= years <= 120 else None
+
+
+def _number_words(text: str) -> int | None:
+    """``thirty-nine`` -> 39, ``seventeen`` -> 17; ``None`` without number words."""
+    total = None
+    for word in re.findall(r"[a-z]+", text.lower()):
+        if word in _TENS:
+            total = (total or 0) + _TENS[word]
+        elif word in _UNITS:
+            total = (total or 0) + _UNITS[word]
+    return total
 
 
 def birth_date(span_text: str) -> DateMention | None:
