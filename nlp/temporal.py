@@ -152,6 +152,12 @@ def _unit_days(unit: str) -> float:
     return _UNIT_DAYS["year"]
 
 
+_MONTH_SPAN_RE = re.compile(
+    r"\b(?P<m1>" + _MONTH_RE + r")(?!\s*\d)\s*(?:-|\u2013|to|through|thru|until)\s*(?P<m2>" + _MONTH_RE + r")\s+(?P<y>(?:19|20)\d\d)\b",
+    re.IGNORECASE,
+)
+
+
 def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
     """Find absolute, partial and relative dates in ``text``.
 
@@ -212,6 +218,14 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
         # A season names a quarter: drop the bare year the main pattern also found.
         found = [dm for dm in found if not (dm.precision == "year" and m.start() <= dm.start < m.end())]
         found.append(DateMention(d, "month", m.start(), m.end()))
+    for m in _MONTH_SPAN_RE.finditer(text):
+        # "MTX Jan-Sep 2024": the first month takes the year of the second
+        # (the year before when it comes later in the calendar).
+        if m.group("m1") == "may":
+            continue  # "symptoms may-" is the verb
+        first, second = _MONTHS[m.group("m1").lower().rstrip(".")], _MONTHS[m.group("m2").lower().rstrip(".")]
+        year = int(m.group("y")) - (first > second)
+        found.append(DateMention(date(year, first, 1), "month", m.start("m1"), m.end("m1")))
     if reference is not None:
         for m in RELATIVE_RE.finditer(text):
             if m.group("n"):

@@ -929,6 +929,18 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-month-range-in-one-year", "Meds: MTX Jan-Sep 2024 - stopped 09/2024 for transaminitis.",
+         has("drug", "MTX", attrs={"start": "2024-01-01", "end": "2024-09-30", "stopped": True})),
+    case("med-switched-to-starts-the-next-drug",
+         "Treatment: azathioprine 2022-2024, switched to mycophenolate 1 g bid in May 2024 for persistent arthritis.",
+         has("drug", "azathioprine", attrs={"stopped": True}),
+         has("drug", "mycophenolate", attrs={"start": "2024-05-01", "stopped": False})),
+    case("med-bare-date-is-when-given", "Prior immunosuppression: CYC 2013 for pericarditis; MMF 2014-2019.",
+         has("drug", "CYC", historical=ANY, attrs={"start": "2013-01-01", "bare_date": True})),
+    case("med-open-range-is-ongoing", "MTX (06/2023-) + LEF (01/2025-), active synovitis",
+         has("drug", "MTX", attrs={"start": "2023-06-01", "bare_date": False})),
+    case("med-arrow-starts-the-next-drug", "MMF -> AZA 03/2025 for pregnancy planning. Pred 10.",
+         has("drug", "AZA", attrs={"start": "2025-03-01", "bare_date": False})),
     case("med-after-a-one-line-family-history-is-the-patients",
          "FHx: mother (61) with RA; no family hx of SLE.\nMeds on transfer: tacrolimus 2 mg BID (since 09/2022)\nSocial: quit smoking",
          has("drug", "tacrolimus", attrs={"start": "2022-09-01"})),

@@ -696,3 +696,26 @@ def test_a_work_up_soon_after_explains_an_ed_seizure() -> None:
     # A ruling months later speaks of another time, not of this event.
     late = replace(neuro, note_date=date(2025, 6, 1))
     assert statuses([ed, late])["active_severe_cns_lupus"] == "met"
+
+
+def test_rituximab_doses_weeks_apart_still_cover_the_course() -> None:
+    others = [
+        drug("prednisone", "glucocorticoids", date(2025, 1, 10), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 1, 10), start="2023-06-01", current=True),
+    ]
+    spaced = drug("rituximab", "immunosuppressives", date(2025, 1, 10), start="2024-10-01", duration_days=14)
+    assert _refractory(spaced, *others) == "met"
+    # Any other drug's stated duration is its length of use.
+    short = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), start="2024-10-01", duration_days=14)
+    assert _refractory(short, *others) == "not_met"
+
+
+def test_a_bare_date_by_a_drug_is_when_it_was_given() -> None:
+    others = [
+        drug("prednisone", "glucocorticoids", date(2024, 5, 21), current=True),
+        drug("methotrexate", "immunosuppressives", date(2024, 5, 21), start="2024-01-01", current=True),
+    ]
+    given = drug("cyclophosphamide", "immunosuppressives", date(2024, 5, 21), start="2023-01-01", bare_date=True)
+    assert _refractory(given, *others) == "not_met"
+    started = drug("cyclophosphamide", "immunosuppressives", date(2024, 5, 21), start="2023-01-01")
+    assert _refractory(started, *others) == "met"

@@ -64,7 +64,9 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
         # Doses on several dates ("C1 07/25, C2 08/26"), given again today if current.
         end_day = max(last_use, note_day) if current else last_use
         return Interval(start, max(start, end_day), current, m)
-    if start and duration:
+    # "rituximab 1 g x 2 doses 2 weeks apart in 03/2024": the doses' spacing
+    # is not how long the course works (see the course rule below).
+    if start and duration and a.get("drug") not in _COURSE_DAYS:
         return Interval(start, shift_days(start, duration), False, m)
     if end and duration:
         return Interval(shift_days(end, -(duration)), end, False, m)
@@ -76,7 +78,7 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
             if not current:
                 return Interval(start, course_end, False, m)
             return Interval(start, max(course_end, note_day), True, m)
-        if (a.get("stopped") or m.is_historical) and not current:
+        if (a.get("stopped") or m.is_historical or a.get("bare_date")) and not current:
             return Interval(start, start, False, m)  # past use, stop date unknown
         return Interval(start, max(start, note_day), True, m)
     if duration:

@@ -461,6 +461,11 @@ _EARLY_STOP = re.compile(
 )
 
 
+_SWITCHED_TO = re.compile(
+    r"(?:\b(?:switched|changed|converted|transitioned)\s+(?:over\s+)?to|->|\u2192|=>)\s*$", re.IGNORECASE
+)
+
+
 def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, Any]:
     """Read dates, durations and status around one drug mention.
 
@@ -516,6 +521,15 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
             out["start_precision"] = dm.precision
             # "since 05/2023" means still taking it at the note date.
             out["ongoing"] = bool(re.search(r"\bsince\s*$", lead, re.IGNORECASE))
+            # "CYC 2013": a bare date by the drug says when it was given, not
+            # that use began then and went on.
+            # Not "MTX (06/2023-)" (open range) nor "MMF -> AZA 03/2025" (a switch).
+            out["bare_date"] = (
+                not _START_CUE.search(lead)
+                and not lead.strip(" \t:,(-")
+                and not re.match(r"\s*[-\u2013]\s*(?:\)|$|present|now|current|ongoing|today)", window[dm.end :], re.I)
+                and not _SWITCHED_TO.search(before)
+            )
         elif re.search(r"\bsince\s*$", lead, re.IGNORECASE) and dm.value.isoformat() < out["start"]:
             # "resumed 03/19/2025 ... and otherwise taken continuously since 2020"
             out["start"], out["start_precision"], out["ongoing"] = dm.value.isoformat(), dm.precision, True
@@ -538,7 +552,10 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     early = _EARLY_STOP.search(window)
     if early and _STOPPED.search(window + " " + own[-40:]):
         out["duration_days"] = durations[0].days if durations else None
-    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or _STOPPED.search(own[-30:]))
+    # "AZA 2022-2024, switched to MMF in May 2024": the switch starts MMF.
+    switched_to = _SWITCHED_TO.search(own)
+    stopped_before = bool(_STOPPED.search(own[-30:])) and not switched_to
+    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or stopped_before)
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
     # "remains on MMF": taken without a break since the chart last listed it.
