@@ -267,6 +267,10 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-relative-named-before", "Her mother was diagnosed with SLE and class IV lupus nephritis in 1998.",
+         has("sle", family=True)),
+    case("sle-relative-named-just-after", "FHx: SLE in mother; RA in maternal aunt.",
+         has("sle", family=True)),
     case("sle-removed-from-the-problem-list", "Does not meet criteria for SLE; please remove SLE from the problem list.",
          not_affirmed("sle", "SLE")),
     case("sle-cf-and-wu-abbreviations", "C/f SLE - ddx includes SLE vs dermatomyositis. W/u for SLE sent: dsDNA.",
@@ -634,6 +638,9 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-drug-compatible-with-breastfeeding-is-no-status",
+         "Plan: start HCQ 200 mg BID (compatible with pregnancy and breastfeeding); prednisone bridge.",
+         not_affirmed("lactation")),
     case("preg-twin-gestation-is-the-patients", "29 yo G2P1001 at 20w1d with dichorionic-diamniotic twins.",
          has("pregnancy", attrs={"gestational_weeks": 20})),
     case("preg-twins-at-weeks-is-the-patients", "29F, DCDA twins at 26w1d.",
@@ -1117,6 +1124,12 @@ AGE_RESOLVE_CASES = [
     pytest.param("Lupus onset at age 14. DOB 03/14/1990.", "met", "1990-03-14", id="age-resolve-dob-beats-onset-age"),
     pytest.param("DOB: 2008-05-20", "not_met", "16 years", id="age-resolve-dob-minor"),
     pytest.param("Her mother, 62 years old, has RA.", "unknown", None, id="age-resolve-family-age-ignored"),
+    pytest.param("RHEUMATOLOGY CONSULT - Mother-Baby unit   01/28/2025\n17 y/o G1P0101, PPD 4.", "not_met", "17",
+                 id="age-resolve-mother-baby-unit-is-a-place"),
+    pytest.param("Patient: 17-year-old female, accompanied by mother (age 44).", "not_met", "17",
+                 id="age-resolve-companion-named-after-the-age"),
+    pytest.param("Comprehensive geriatric assessment. 78 yo F, lives with daughter.", "met", "78",
+                 id="age-resolve-lives-with-daughter"),
     pytest.param("Here with her 6-year-old daughter. SLE since 2017.", "unknown", None, id="age-resolve-childs-age-ignored"),
     pytest.param("17-year-old girl with SLE diagnosed 2022.", "not_met", "17", id="age-resolve-girl-is-the-patient"),
     pytest.param("Pleasant woman in her early thirties with SLE.", "met", "30", id="age-resolve-decade-words"),

@@ -719,3 +719,15 @@ def test_a_bare_date_by_a_drug_is_when_it_was_given() -> None:
     assert _refractory(given, *others) == "not_met"
     started = drug("cyclophosphamide", "immunosuppressives", date(2024, 5, 21), start="2023-01-01")
     assert _refractory(started, *others) == "met"
+
+
+def test_known_nephritis_with_casts_or_nephrotic_proteinuria_is_a_relapse() -> None:
+    known = mention("ln_class", "active_severe_lupus_nephritis", text="class III LN", is_historical=True,
+                    attrs={"classes": ["III"]})
+    casts = mention("active_sediment", "active_severe_lupus_nephritis", text="RBC casts")
+    nephrotic = mention("proteinuria", "active_severe_lupus_nephritis", text="UPCR", attrs={"protein_g": 3.4})
+    modest = mention("proteinuria", "active_severe_lupus_nephritis", text="UPCR", attrs={"protein_g": 1.1})
+    assert statuses([known])["active_severe_lupus_nephritis"] == "not_met"
+    assert statuses([known, casts])["active_severe_lupus_nephritis"] == "met"
+    assert statuses([known, nephrotic])["active_severe_lupus_nephritis"] == "met"
+    assert statuses([known, modest])["active_severe_lupus_nephritis"] == "unknown"

@@ -93,8 +93,18 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if uncertain:
         return done("unknown", f"Lupus nephritis suspected, not confirmed ({where(uncertain[-1])}).", [])
     history = [m for m in ln if m.is_affirmed and (m.is_historical or not recent(m, ctx, recent_days))]
-    if history and (significant or sediment):
-        m = (significant + sediment)[-1]
+    if history and (nephrotic or sediment):
+        # "class III LN (bx 2023), now UPCR 3.4 g/g, RBC casts": a relapse of
+        # known nephritis needs no new biopsy to be active.
+        m = (nephrotic + sediment)[-1]
+        sign = "nephrotic-range proteinuria" if nephrotic else "an active urinary sediment"
+        return done(
+            "met",
+            f"Known lupus nephritis ({where(history[-1])}) with current {sign} ({where(m)}).",
+            history + nephrotic + sediment,
+        )
+    if history and significant:
+        m = significant[-1]
         return done(
             "unknown", f"History of lupus nephritis with current renal findings ({where(m)}); review needed.", []
         )
