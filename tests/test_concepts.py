@@ -936,6 +936,12 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-date-in-the-next-drugs-own-parenthesis-is-its-alone",
+         "Meds: HCQ 200 mg BID, prednisone 10 mg, azathioprine 100 mg (since 02/2025).",
+         has("drug", "prednisone", attrs={"start": None}), has("drug", "azathioprine", attrs={"start": "2025-02-01"})),
+    case("med-prescribed-but-never-started", "Mycophenolate prescribed 2023 but never started (insurance).",
+         has("drug", "Mycophenolate", negated=True)),
+    case("med-never-received", "She never received rituximab.", has("drug", "rituximab", negated=True)),
     case("med-month-range-in-one-year", "Meds: MTX Jan-Sep 2024 - stopped 09/2024 for transaminitis.",
          has("drug", "MTX", attrs={"start": "2024-01-01", "end": "2024-09-30", "stopped": True})),
     case("med-switched-to-starts-the-next-drug",

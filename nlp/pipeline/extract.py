@@ -526,6 +526,9 @@ def _share_list_results(mentions: list[Mention], postfix: dict[int, values.LabRe
 _DATE_KEYS = ("start", "end", "last_use", "start_precision", "duration_days")
 
 
+_OWN_ASIDE_DATE = re.compile(r"[^()\n;,]{0,25}\(\s*(?:since|started|start|from|begun|began)?\s*[\w/ -]{0,12}?\d", re.IGNORECASE)
+
+
 def _share_drug_dates(mentions: list[Mention], spans: list[Span], text: str) -> None:
     """Give coordinated drugs the dates written once for all of them.
 
@@ -543,7 +546,14 @@ def _share_drug_dates(mentions: list[Mention], spans: list[Span], text: str) -> 
         joined = re.fullmatch(
             r"[\s\w.()/-]{0,30}?(?:\s(?:and|&|plus)\s|\s?[+/,]\s?)\s*|\s*\(\s*", between, re.IGNORECASE
         )
-        if joined and not re.search(r"\b(?:stopped|then|switched|before|after|until)\b", between, re.IGNORECASE):
+        # "HCQ 200 mg BID, azathioprine 100 mg (since 02/2025)": a date in the
+        # next drug's own parenthesis is that drug's alone.
+        own_aside = _OWN_ASIDE_DATE.match(text, spans[j].end_char)
+        if (
+            joined
+            and not own_aside
+            and not re.search(r"\b(?:stopped|then|switched|before|after|until)\b", between, re.IGNORECASE)
+        ):
             for key in _DATE_KEYS:
                 a.attrs[key] = b.attrs.get(key)
             a.value = _drug_value(a.attrs)
