@@ -379,6 +379,8 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-no-ln-answers-a-rule-out", "R/o lupus nephritis: UPCR 0.09 g/g, UA no blood, no casts, Cr 0.6 - no LN.",
+         has("no_renal_disease", "no LN")),
     case("ln-an-aside-further-on-dates-its-own-subject",
          "Renal: class IV LN in partial renal response, UPCR 0.9 g/g (peak 4.2 in 2023), UA no RBC casts.",
          has("renal_remission", attrs={"event_date": None})),
@@ -936,6 +938,9 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-short-hold-inside-ongoing-use",
+         "Active despite mycophenolate 1.5 g bid (since 01/2024; held 5 days 12/2024) + prednisone 10 mg.",
+         has("drug", "mycophenolate", attrs={"start": "2024-01-01", "stopped": False, "duration_days": None})),
     case("med-date-in-the-next-drugs-own-parenthesis-is-its-alone",
          "Meds: HCQ 200 mg BID, prednisone 10 mg, azathioprine 100 mg (since 02/2025).",
          has("drug", "prednisone", attrs={"start": None}), has("drug", "azathioprine", attrs={"start": "2025-02-01"})),

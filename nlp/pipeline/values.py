@@ -461,6 +461,9 @@ _EARLY_STOP = re.compile(
 )
 
 
+_SHORT_HOLD = re.compile(
+    r"\b(?:held|hold|paused|interrupted)\s+(?:for\s+|x\s*)?\d+\s*(?:days?|d|weeks?|wks?)\b[^;,)\n]*", re.IGNORECASE
+)
 _SWITCHED_TO = re.compile(
     r"(?:\b(?:switched|changed|converted|transitioned)\s+(?:over\s+)?to|->|\u2192|=>)\s*$", re.IGNORECASE
 )
@@ -501,6 +504,9 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     other = _OTHER_CLAUSE.search(window)
     if other:
         window = window[: other.start()]
+    # "(since 01/2024; held 5 days 12/2024)": a short pause inside ongoing use
+    # is neither a stop nor the length of use.
+    window = _SHORT_HOLD.sub(lambda m: " " * len(m.group(0)), window)
     dates = find_dates(window, note_date)
     held = _HOLD.search(window[: dates[0].start] if dates else window[:30]) or _HOLD.search(before[-12:])
     if held and dates and re.search(r"\bsince\s*$", window[: dates[0].start], re.IGNORECASE):
