@@ -44,3 +44,10 @@ def test_every_evidence_offset_is_valid(scored) -> None:
 def test_no_gold_patient_missing(scored) -> None:
     _, result = scored
     assert not result.missing_patients
+
+
+def test_every_gold_set_has_floors() -> None:
+    """A gold set without floors would never be scored in CI."""
+    sets = sorted(p.parent.name for p in ANNOTATIONS.glob("*/gold.jsonl"))
+    missing = [name for name in sets if name not in FLOORS]
+    assert not missing, f"gold sets with no floors in annotations/floors.json: {missing}"
