@@ -765,6 +765,13 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-pipe-table-dated-rows-latest-wins",
+         "Serology flowsheet:\n| Date       | dsDNA IU/mL (<30) | Sm AI (<1.0) | C3 mg/dL |\n"
+         "|------------|-------------------|--------------|----------|\n"
+         "| 2022-03-10 | 142 H             | 0.3          | 61 L     |\n"
+         "| 2023-09-11 | 18                | 0.2          | 84       |",
+         has("anti_dsdna", attrs={"result": "negative", "result_date": "2023-09-11"}),
+         has("anti_sm", attrs={"result": "negative", "result_date": "2023-09-11"})),
     case("ab-labelled-bands-are-a-reference-not-a-flag",
          "Serology: EliA dsDNA 212 IU/mL (neg <10; equivocal 10-15; pos >15); EliA Sm 41 U/mL (neg <7; pos >10).",
          has("anti_dsdna", attrs=POS), has("anti_sm", attrs=POS)),

@@ -379,7 +379,14 @@ _GAP = re.compile(r"\S+(?: \S+)*")  # cells: runs of text separated by two or mo
 
 
 def _cells(line: str) -> list[tuple[int, int, str]]:
+    """The cells of a table line: spaced columns, or a pipe table's ``| a | b |``."""
+    if line.count("|") >= 2:
+        return [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^|\s](?:[^|]*[^|\s])?", line)]
     return [(m.start(), m.end(), m.group(0)) for m in _GAP.finditer(line.replace("\t", "  "))]
+
+
+_RULE_ROW = re.compile(r"^[\s|:+=-]*$")
+_HEADER_REFERENCE = re.compile(r"\((?:ref(?:erence)?\s*)?(?:<=|>=|[<>\u2264\u2265])\s*\d+(?:\.\d+)?\)")
 
 
 def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
@@ -408,6 +415,9 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
     while pos < len(text):
         nxt = text.find("\n", pos)
         nxt = len(text) if nxt < 0 else nxt
+        if _RULE_ROW.match(text[pos:nxt]) and "-" in text[pos:nxt]:
+            pos = nxt + 1  # a pipe table's "|---|---|" rule
+            continue
         row = _cells(text[pos:nxt])
         if not row:
             break
@@ -415,6 +425,10 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
         if not dates or dates[0].start != 0 or len(row) != len(header):
             break
         cell, when = row[column][2], dates[0]
+        # "| dsDNA IU/mL (<30) |": the header's reference range reads the cells.
+        reference = _HEADER_REFERENCE.search(header[column][2])
+        if reference and not _HEADER_REFERENCE.search(cell):
+            cell = f"{cell} {reference.group(0)}"
         if (note_date is None or when.value <= note_date) and cell.strip("-\u2013\u2014 ") and (
             best is None or when.value >= best[1].value
         ):
