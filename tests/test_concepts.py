@@ -945,6 +945,7 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-tac-abbreviation", "cont Myfortic + tac; Tac trough 5.8.", has("drug", "tac", attrs={"drug": "tacrolimus"})),
     case("med-short-hold-inside-ongoing-use",
          "Active despite mycophenolate 1.5 g bid (since 01/2024; held 5 days 12/2024) + prednisone 10 mg.",
          has("drug", "mycophenolate", attrs={"start": "2024-01-01", "stopped": False, "duration_days": None})),

@@ -731,3 +731,16 @@ def test_known_nephritis_with_casts_or_nephrotic_proteinuria_is_a_relapse() -> N
     assert statuses([known, casts])["active_severe_lupus_nephritis"] == "met"
     assert statuses([known, nephrotic])["active_severe_lupus_nephritis"] == "met"
     assert statuses([known, modest])["active_severe_lupus_nephritis"] == "unknown"
+
+
+def test_nephritis_active_after_the_last_remission_is_active_disease() -> None:
+    drugs = _steroid_and_two_long_trials()
+    remission = mention("disease_inactive", "refractory_active_disease", text="remission",
+                        note_date=date(2024, 8, 13), note_id="N-old")
+    relapse = mention("ln_class", "active_severe_lupus_nephritis", text="class V lupus nephritis",
+                      note_date=date(2025, 1, 21), note_id="N-new", attrs={"classes": ["V"]})
+    assert statuses([*drugs, remission])["refractory_active_disease"] == "not_met"
+    assert statuses([*drugs, remission, relapse])["refractory_active_disease"] == "met"
+    # A remission written after the nephritis note still stands.
+    later = replace(remission, note_date=date(2025, 2, 20), note_id="N-later")
+    assert statuses([*drugs, relapse, later])["refractory_active_disease"] == "not_met"

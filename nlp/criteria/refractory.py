@@ -212,7 +212,7 @@ def _organ_activity(mentions: list[Mention], ctx: Context) -> Mention | None:
         found = organ(mentions, ctx)
         supporting = [m for m in found.evidence if m.supports]
         if found.status == "met" and supporting:
-            return supporting[-1]
+            return max(supporting, key=sort_key)
     return None
 
 
@@ -262,7 +262,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     ]
     active, activity_mention = _activity(activity, ctx)
     weak = active is None or (active is False and _only_absent_findings(activity, activity_mention))
-    organ = _organ_activity(mentions, ctx) if weak else None
+    organ = _organ_activity(mentions, ctx) if active is not True else None
+    if organ is not None and not weak and activity_mention is not None and sort_key(organ) <= sort_key(activity_mention):
+        # A remission noted after the organ finding stands; one noted before
+        # it ("partial remission 2022 ... then: relapse, UPCR 5.2") does not.
+        organ = None
     if organ is not None:
         # No note speaks to activity in general, but a current lupus nephritis
         # or NPSLE that excludes the patient is active disease all the same.
