@@ -379,6 +379,16 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-denied-classes-are-not-found",
+         "Kidney biopsy 05/28/2024: ISN/RPS class II (mesangial) lupus nephritis, no class III/IV lesions.",
+         has("ln_class", attrs={"classes": ["II"]})),
+    case("ln-response-since-a-date-is-current", "LN class IV: complete renal response since 01/2025.",
+         has("renal_remission", attrs={"event_date": None})),
+    case("ln-copied-problem-list-is-historical",
+         "PROBLEM LIST (copied forward): 1. Lupus nephritis class IV - active (UPCR 2.8 g/g, RBC casts) 2. Asthma",
+         has("lupus_nephritis", historical=True)),
+    case("ln-problem-list-item-in-error", 'Correction: the imported problem list item "Lupus nephritis" is erroneous.',
+         has("lupus_nephritis", negated=True)),
     case("ln-no-ln-answers-a-rule-out", "R/o lupus nephritis: UPCR 0.09 g/g, UA no blood, no casts, Cr 0.6 - no LN.",
          has("no_renal_disease", "no LN")),
     case("ln-an-aside-further-on-dates-its-own-subject",
@@ -640,6 +650,8 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-lmp-date-starts-the-pregnancy", "Serum hCG positive. She is pregnant, ~5 weeks by LMP (08/28/2025).",
+         has("pregnancy", "pregnant", attrs={"gestational_weeks": 5, "event_date": None})),
     case("preg-drug-compatible-with-breastfeeding-is-no-status",
          "Plan: start HCQ 200 mg BID (compatible with pregnancy and breastfeeding); prednisone bridge.",
          not_affirmed("lactation")),

@@ -122,11 +122,42 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, 
     negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
     if negations and all(_in_aside_after(span, mod) for mod in negations):
         quals["is_negated"] = False
+    if _in_copied_block(span):
+        quals["is_historical"] = True
     if not _past_inline_section(span):
         for name, value in index.section_attributes.get(section or "", {}).items():
             if value:
                 quals[name] = True
     return quals
+
+
+_COPIED_LABEL = re.compile(
+    r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported)\b[^:\n]{0,40}:",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
+
+
+def _in_copied_block(span: Span) -> bool:
+    """Whether ``span`` sits under a label that says its text was copied forward.
+
+    "PROBLEM LIST (copied forward): 1. SLE 2. Lupus psychosis (03/2024)",
+    "HPI (copied from 05/14/2024, reviewed): ...": what follows the label on
+    its line, or in the list right under it, is as old as the note it was
+    copied from.
+    """
+    text = span.doc.text
+    line_start = text.rfind("\n", 0, span.start_char) + 1
+    if _COPIED_LABEL.search(text, line_start, span.start_char):
+        return True
+    # A list item under a heading line such as "Problem list (copied forward):".
+    while _LIST_ITEM.match(text, line_start) and line_start > 0:
+        above = text.rfind("\n", 0, line_start - 1) + 1
+        heading = text[above : line_start - 1]
+        if _COPIED_LABEL.search(heading) and heading.rstrip().endswith(":"):
+            return True
+        line_start = above
+    return False
 
 
 _LABEL_LINE = re.compile(r"[ \t>*#-]*[A-Za-z][\w/&() -]{0,30}:")
@@ -401,7 +432,10 @@ def _add_values(
                 mention.value = f"{weeks} weeks"
             # Only a date right by the mention dates it ("delivered 03/2023"), not one
             # later in the line ("hCG negative today; s/p tubal ligation 2015").
-            dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 40)], note_date)
+            ahead = text[span.start_char : min(sent.end_char, span.end_char + 40)]
+            dm = values.result_date(ahead, note_date)
+            if dm is not None and re.search(r"\b(?:LMP|EDD|EDC|due(?:\s+date)?|conceived|conception)\W{0,3}$", ahead[: dm.start], re.I):
+                dm = None  # "pregnant, ~5 weeks by LMP (08/28/2025)": the date starts the pregnancy, which is current
             if dm is None:
                 dm = _aside_date(span, text, note_date)
             if dm is not None:
@@ -441,6 +475,11 @@ def _aside_date(span: Span, text: str, note_date: date | None) -> DateMention | 
     return values.date_before(lead, note_date)
 
 
+def _is_renal_state(span: Span) -> bool:
+    """Whether a renal mention names a lasting state (a response or remission), not an event."""
+    return span.label_ in ("RENAL_REMISSION", "NO_RENAL_DISEASE")
+
+
 _NEAR_CHARS = 200
 """How far around a mention a statement's date is looked for within its sentence."""
 
@@ -458,6 +497,8 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
         ahead = text[span.end_char : min(sent.end_char, span.end_char + 40)]
         ahead = re.sub(r"^([^(]*[,;:][^(]*)\([^()]*\)", lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), ahead)
         dm = values.result_date(text[span.start_char : span.end_char] + ahead, note_date)
+        if dm is not None and _is_renal_state(span) and re.search(r"\bsince\s*$", (text[span.start_char : span.end_char] + ahead)[: dm.start]):
+            return None  # "complete renal response since 01/2025": a state that holds now
         return dm or values.date_before(text[sent.start_char : span.start_char], note_date)
     # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
     # controlled'": failing a date in the sentence's first clause, one just

@@ -681,6 +681,9 @@ def nephritis_classes(sentence: str) -> list[str]:
     """ISN/RPS classes named in a sentence, as roman numerals (``['III', 'V']``)."""
     classes: list[str] = []
     for m in _CLASS.finditer(sentence):
+        # "class II (mesangial), no class III/IV lesions": the denied classes are not found.
+        if re.search(r"\b(?:no|without|not|negative\s+for)\s+(?:\w+\s+)?$", sentence[max(0, m.start() - 20) : m.start()], re.I):
+            continue
         for part in re.split(r"\s*(?:[-/+&]|and|\+)\s*", m.group("c")):
             part = part.strip().upper()
             roman = _ARABIC.get(part, part)
