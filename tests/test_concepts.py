@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-checklist-symptom-not-sle-is-a-cause", "[Y] I2 SLE [N] E2 CNS - migraine, not SLE [N] E3 chronic illness",
+         has("sle", "SLE")),
     case("sle-relative-named-before", "Her mother was diagnosed with SLE and class IV lupus nephritis in 1998.",
          has("sle", family=True)),
     case("sle-relative-named-just-after", "FHx: SLE in mother; RA in maternal aunt.",
@@ -650,6 +652,10 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-question-answered-no-but-trying", '"Are you pregnant or could you be? - No but we are trying!!"',
+         not_affirmed("pregnancy")),
+    case("preg-question-answered-yes", "Is she breastfeeding? Yes, exclusively.", has("lactation")),
+    case("preg-form-answer-not-applicable", '"Breastfeeding? - n/a"', has("lactation", negated=True)),
     case("preg-lmp-date-starts-the-pregnancy", "Serum hCG positive. She is pregnant, ~5 weeks by LMP (08/28/2025).",
          has("pregnancy", "pregnant", attrs={"gestational_weeks": 5, "event_date": None})),
     case("preg-drug-compatible-with-breastfeeding-is-no-status",
@@ -957,6 +963,8 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-fill-history-is-a-source-not-the-past", "Meds (EMR + fill hx): MMF 1 g bid 2023-present; pred 10 mg qd.",
+         has("drug", "MMF", attrs={"start": "2023-01-01"})),
     case("med-tac-abbreviation", "cont Myfortic + tac; Tac trough 5.8.", has("drug", "tac", attrs={"drug": "tacrolimus"})),
     case("med-short-hold-inside-ongoing-use",
          "Active despite mycophenolate 1.5 g bid (since 01/2024; held 5 days 12/2024) + prednisone 10 mg.",

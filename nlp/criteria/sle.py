@@ -29,7 +29,11 @@ _CAUSE_DENIED = re.compile(
     r"\b(?:attributed|attributable|due|secondary|related|owing)\s+to\b[^.;]{1,80}?"
     r"(?:,\s*|\s+(?:and\s+|but\s+)?)(?:not|rather\s+than)\s+(?:to\s+|due\s+to\s+)?(?:her\s+|his\s+|the\s+)?"
     r"(?:lupus|SLE)\b|\b(?:not|rather\s+than)\s+(?:due|related|secondary|attributable)\s+to\s+(?:her\s+|his\s+|the\s+)?"
-    r"(?:lupus|SLE)\b",
+    r"(?:lupus|SLE)\b"
+    # "migraine, not SLE", "headache not SLE-related": a symptom's cause.
+    r"|\b(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)\b"
+    r"[^.;\n]{0,25}?(?:,|-|\u2013)?\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\b"
+    r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b",
     re.IGNORECASE,
 )
 
