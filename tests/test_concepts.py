@@ -267,6 +267,7 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-would-not-label-until-work-up", "I would not label this SLE until further w/u.", has("sle", uncertain=True)),
     case("sle-checklist-symptom-not-sle-is-a-cause", "[Y] I2 SLE [N] E2 CNS - migraine, not SLE [N] E3 chronic illness",
          has("sle", "SLE")),
     case("sle-relative-named-before", "Her mother was diagnosed with SLE and class IV lupus nephritis in 1998.",
@@ -963,6 +964,8 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-a-lowercase-sentence-after-a-negation", "ROS: + fatigue. No fever, no cough. azathioprine 150mg since 2022.",
+         has("drug", "azathioprine", attrs={"start": "2022-01-01"})),
     case("med-fill-history-is-a-source-not-the-past", "Meds (EMR + fill hx): MMF 1 g bid 2023-present; pred 10 mg qd.",
          has("drug", "MMF", attrs={"start": "2023-01-01"})),
     case("med-tac-abbreviation", "cont Myfortic + tac; Tac trough 5.8.", has("drug", "tac", attrs={"drug": "tacrolimus"})),
@@ -1200,6 +1203,8 @@ def test_age_resolver(process, text, status, rationale_has):
 # --------------------------------------------------------------------------- #
 
 CHRONIC_CASES = [
+    case("chronic-bp-reading-at-goal", "HTN: uncontrolled at 1/2024 visit (162/98) -> amlodipine added. Today 124/78, at goal.",
+         has("controlled_illness", attrs={"illness": "hypertension"})),
     case("chronic-uncontrolled-after-a-long-regimen", "HTN: BP 170/102 on labetalol + nifedipine + HCTZ - remains uncontrolled.",
          has("uncontrolled_illness", attrs={"illness": "hypertension"})),
     case("chronic-untreated-hiv", "HIV: untreated - never started ART; VL 86,400, CD4 188.",

@@ -746,3 +746,10 @@ def test_nephritis_active_after_the_last_remission_is_active_disease() -> None:
     # A remission written after the nephritis note still stands.
     later = replace(remission, note_date=date(2025, 2, 20), note_id="N-later")
     assert statuses([*drugs, relapse, later])["refractory_active_disease"] == "not_met"
+
+
+def test_a_consultant_who_would_not_label_it_sle_yet_leaves_it_open() -> None:
+    sle = mention("sle", "sle_diagnosis", text="SLE", note_date=date(2024, 6, 1))
+    wait = mention("sle", "sle_diagnosis", text="SLE", start=200, end=203, is_uncertain=True,
+                   cues=("possible_existence: would not label",))
+    assert statuses([sle, wait])["sle_diagnosis"] == "unknown"

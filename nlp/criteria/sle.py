@@ -18,7 +18,8 @@ _NAMES_LUPUS = re.compile(r"lupus|SLE|\bLN\b", re.IGNORECASE)
 _DIAGNOSIS_DOUBT = re.compile(
     r"possible_existence: (?:unconfirmed|not (?:yet )?(?:confirmed|established|definitive)|undetermined|"
     r"to be (?:confirmed|determined)|yet to be|TBD|unclear|uncertain|indeterminate|"
-    r"(?:cannot|can't|could not|can not) (?:yet )?(?:be )?(?:excluded|ruled out))",
+    r"(?:cannot|can't|could not|can not) (?:yet )?(?:be )?(?:excluded|ruled out)|"
+    r"\w+\s*(?:not|n't) (?:yet )?(?:label|call|diagnose|classify|name))",
     re.IGNORECASE,
 )
 

@@ -786,7 +786,7 @@ def gestational_weeks(text: str) -> int | None:
 
 _ILLNESS_KINDS = (
     ("diabetes", r"diabet|\bDM\d?\b|T[12]DM|IDDM|NIDDM|A1c|glyc|glucose|sugars|DKA|ketoacidosis|hyperosmolar"),
-    ("hypertension", r"hypertens|\bHTN\b|blood\s+pressure|\bBP\b"),
+    ("hypertension", r"hypertens|\bHTN\b|blood\s+pressure|\bBP\b|\b\d{2,3}/\d{2,3}\b"),
     ("heart failure", r"heart\s+failure|\bCHF\b|\bHF|ADHF|NYHA"),
     ("cancer", r"cancer|carcinoma|malignan|lymphoma|leukemia|myeloma|sarcoma|melanoma|tumou?r|chemo"),
     ("lung disease", r"asthma|COPD"),
