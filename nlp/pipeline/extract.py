@@ -99,7 +99,7 @@ def segment_bounds(text: str, size: int) -> list[tuple[int, int]]:
 _EXAMPLES = re.compile(r"\s*(?:e\.?g\.?|i\.?e\.?|such as|including|incl\.?|namely|like)\b", re.IGNORECASE)
 
 
-def _in_aside_after(span: Span, modifier: Any) -> bool:
+def _in_aside_after(span: Span, modifier: Any, text: str) -> bool:
     """Whether ``span`` sits in a parenthesis opened after the cue ``modifier``.
 
     "hydralazine-induced lupus, not SLE (late onset, anti-histone positive)":
@@ -109,7 +109,7 @@ def _in_aside_after(span: Span, modifier: Any) -> bool:
     cue_end = doc[modifier.modifier_span[0] : modifier.modifier_span[1]].end_char
     if cue_end > span.start_char:
         return False
-    between = doc.text[cue_end : span.start_char]
+    between = text[cue_end : span.start_char]
     if between.count("(") <= between.count(")"):
         return False
     # "refused immunosuppressants (e.g. azathioprine)": examples of what is denied.
@@ -117,14 +117,14 @@ def _in_aside_after(span: Span, modifier: Any) -> bool:
     return not _EXAMPLES.match(aside)
 
 
-def _qualifiers(span: Span, section: str | None, index: RuleIndex) -> dict[str, bool]:
+def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
     quals = {name: bool(getattr(span._, name, False)) for name in _QUALIFIERS}
     negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
-    if negations and all(_in_aside_after(span, mod) for mod in negations):
+    if negations and all(_in_aside_after(span, mod, text) for mod in negations):
         quals["is_negated"] = False
-    if _in_copied_block(span):
+    if _in_copied_block(span, text):
         quals["is_historical"] = True
-    if not _past_inline_section(span):
+    if not _past_inline_section(span, text):
         for name, value in index.section_attributes.get(section or "", {}).items():
             if value:
                 quals[name] = True
@@ -138,7 +138,7 @@ _COPIED_LABEL = re.compile(
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
 
 
-def _in_copied_block(span: Span) -> bool:
+def _in_copied_block(span: Span, text: str) -> bool:
     """Whether ``span`` sits under a label that says its text was copied forward.
 
     "PROBLEM LIST (copied forward): 1. SLE 2. Lupus psychosis (03/2024)",
@@ -146,7 +146,6 @@ def _in_copied_block(span: Span) -> bool:
     its line, or in the list right under it, is as old as the note it was
     copied from.
     """
-    text = span.doc.text
     line_start = text.rfind("\n", 0, span.start_char) + 1
     if _COPIED_LABEL.search(text, line_start, span.start_char):
         return True
@@ -163,7 +162,7 @@ def _in_copied_block(span: Span) -> bool:
 _LABEL_LINE = re.compile(r"[ \t>*#-]*[A-Za-z][\w/&() -]{0,30}:")
 
 
-def _past_inline_section(span: Span) -> bool:
+def _past_inline_section(span: Span, text: str) -> bool:
     """Whether ``span`` is on a labelled line after a one-line section.
 
     "FHx: mother with RA; no family hx of SLE.\nMeds on transfer:
@@ -176,11 +175,11 @@ def _past_inline_section(span: Span) -> bool:
         return False
     doc = span.doc
     title_end = doc[section.title_end - 1].idx + len(doc[section.title_end - 1])
-    header_line_end = doc.text.find("\n", title_end)
-    if header_line_end == -1 or span.start_char < header_line_end or not doc.text[title_end:header_line_end].strip():
+    header_line_end = text.find("\n", title_end)
+    if header_line_end == -1 or span.start_char < header_line_end or not text[title_end:header_line_end].strip():
         return False
-    line_start = doc.text.rfind("\n", 0, span.start_char) + 1
-    return bool(_LABEL_LINE.match(doc.text, line_start))
+    line_start = text.rfind("\n", 0, span.start_char) + 1
+    return bool(_LABEL_LINE.match(text, line_start))
 
 
 # Renal findings without a value of their own, dated like the nephritis mentions.
@@ -204,13 +203,14 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
         Default antibody cutoffs for bare numbers.
     """
     spans = _drop_nested(sorted(doc.spans[SPAN_GROUP], key=lambda s: (s.start_char, -s.end_char)), index)
+    text = doc.text  # spaCy rebuilds it from the tokens on every access
     mentions: list[Mention] = []
     for span in spans:
         category = span.label_
         rule, meta = _rule_of(span, index)
         section = span[0]._.section_category
         sent = span.sent
-        quals = _qualifiers(span, section, index)
+        quals = _qualifiers(span, section, index, text)
         cues = tuple(
             f"{mod.category.lower()}: {doc[mod.modifier_span[0] : mod.modifier_span[1]].text}"
             for mod in span._.modifiers
