@@ -524,6 +524,8 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-questionnaire-row-answered-no", "INTAKE QUESTIONNAIRE\nItem | Answer\nSeizure ever | No\nHeadache in past month | No\n",
+         has("seizure", negated=True), has("headache", negated=True, historical=ANY)),
     case("cns-not-suspected-negates-backward", "Steroid-induced mood disorder with psychotic features. NPSLE not suspected.",
          has("npsle", negated=True)),
     case("cns-free-water-is-no-negation", "Provoked GTC seizure due to hyponatremia from thiazide plus excess free water.",
@@ -964,6 +966,10 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-profile-after-an-allergy-line-is-the-patients",
+         "ALLERGIES: Azathioprine - pancreatitis (2019) - Severe\nMEDICATION PROFILE\n"
+         "Medication | Status | Start\nMycophenolate mofetil 1500 mg BID | Active | 03/14/2023\n",
+         has("drug", "Mycophenolate", section="medications", attrs={"start": "2023-03-14"})),
     case("med-a-lowercase-sentence-after-a-negation", "ROS: + fatigue. No fever, no cough. azathioprine 150mg since 2022.",
          has("drug", "azathioprine", attrs={"start": "2022-01-01"})),
     case("med-fill-history-is-a-source-not-the-past", "Meds (EMR + fill hx): MMF 1 g bid 2023-present; pred 10 mg qd.",

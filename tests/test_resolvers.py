@@ -753,3 +753,13 @@ def test_a_consultant_who_would_not_label_it_sle_yet_leaves_it_open() -> None:
     wait = mention("sle", "sle_diagnosis", text="SLE", start=200, end=203, is_uncertain=True,
                    cues=("possible_existence: would not label",))
     assert statuses([sle, wait])["sle_diagnosis"] == "unknown"
+
+
+def test_a_rituximab_course_with_its_infusion_dates_covers_months() -> None:
+    others = [
+        drug("prednisone", "glucocorticoids", date(2025, 1, 10), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 1, 10), start="2023-06-01", current=True),
+    ]
+    course = drug("rituximab", "immunosuppressives", date(2025, 1, 10), start="2024-10-07", last_use="2024-10-21",
+                  stopped=True)
+    assert _refractory(course, *others) == "met"

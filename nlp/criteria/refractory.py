@@ -60,6 +60,10 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     if start and end:
         return Interval(start, max(start, end), False, m)
     last_use = date.fromisoformat(a["last_use"]) if a.get("last_use") else None
+    if start and last_use and a.get("drug") in _COURSE_DAYS:
+        # "Rituximab | 03/07/2023 + 03/21/2023 | Completed": the course works
+        # for months after its last infusion, not just between the two.
+        return Interval(start, max(shift_days(start, _COURSE_DAYS[a["drug"]]), last_use), False, m)
     if start and last_use and not duration:
         # Doses on several dates ("C1 07/25, C2 08/26"), given again today if current.
         end_day = max(last_use, note_day) if current else last_use
