@@ -188,7 +188,10 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
             year = int(m.group("uy"))
             if year < 100:
                 year += 2000 if year < 50 else 1900
-            d = _safe_date(year, int(m.group("um")), int(m.group("ud")))
+            month, day = int(m.group("um")), int(m.group("ud"))
+            if month > 12 >= day:
+                month, day = day, month  # "17/05/1990" can only be day-first
+            d = _safe_date(year, month, day)
         elif m.group("my"):
             d = _safe_date(int(m.group("myy")), int(m.group("mm")), 1)
             precision = "month"

@@ -786,6 +786,8 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-csv-reference-column", "lab,value,unit,ref,flag,date\nSm Ab,0.3,AI,0.0-0.9,,2025-10-20\nNucleosome Ab,1.6,AI,0.0-0.9,,2025-10-20",
+         has("anti_sm", attrs=NEG), has("anti_chromatin", attrs=POS)),
     case("ab-pipe-table-dated-rows-latest-wins",
          "Serology flowsheet:\n| Date       | dsDNA IU/mL (<30) | Sm AI (<1.0) | C3 mg/dL |\n"
          "|------------|-------------------|--------------|----------|\n"
@@ -966,6 +968,9 @@ IS = "immunosuppressives"
 GC = "glucocorticoids"
 
 MEDICATION_CASES = [
+    case("med-a-stop-joined-on-before-is-the-previous-drugs",
+         "Mycophenolate, which she had taken since 2021, was stopped the same day and azathioprine 100 mg daily started on 24/01/2024.",
+         has("drug", "azathioprine", attrs={"start": "2024-01-24", "stopped": False})),
     case("med-profile-after-an-allergy-line-is-the-patients",
          "ALLERGIES: Azathioprine - pancreatitis (2019) - Severe\nMEDICATION PROFILE\n"
          "Medication | Status | Start\nMycophenolate mofetil 1500 mg BID | Active | 03/14/2023\n",
@@ -1172,6 +1177,8 @@ AGE_RESOLVE_CASES = [
     pytest.param("Lupus onset at age 14. DOB 03/14/1990.", "met", "1990-03-14", id="age-resolve-dob-beats-onset-age"),
     pytest.param("DOB: 2008-05-20", "not_met", "16 years", id="age-resolve-dob-minor"),
     pytest.param("Her mother, 62 years old, has RA.", "unknown", None, id="age-resolve-family-age-ignored"),
+    pytest.param("Re: Ms Harriet Calloway   DOB: 17/05/2008   NHS No: 999 412 7730", "not_met", "2008-05-17",
+                 id="age-resolve-day-first-dob"),
     pytest.param("RHEUMATOLOGY CONSULT - Mother-Baby unit   01/28/2025\n17 y/o G1P0101, PPD 4.", "not_met", "17",
                  id="age-resolve-mother-baby-unit-is-a-place"),
     pytest.param("Patient: 17-year-old female, accompanied by mother (age 44).", "not_met", "17",

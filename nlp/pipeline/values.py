@@ -84,7 +84,8 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     after = re.sub(r"^[ \t]+\.(?=[ \t])", " ", after)
     # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") and CSV rows
     # ("anti-Smith,positive,negative,A") read like spaced columns.
-    if re.match(r",(?=\S)", after):
+    csv_row = bool(re.match(r",(?=\S)", after))
+    if csv_row:
         after = after.split("\n", 1)[0].replace(",", "  ")
     window = _cut_window(after.replace("|", " "))[:120]
     if re.match(r"\s*\+\s+(?:anti-?\s*)?[A-Za-z]{2,}", window):
@@ -162,6 +163,8 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         pats.reference.search(tail)
         or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail)
         or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
+        # A CSV row's reference column: "Sm Ab,0.3,AI,0.0-0.9,,2025-10-20".
+        or (csv_row and re.match(r"\s*(?:[a-zA-Z/%.]+\s+)?(?P<op>)(?P<lo>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<hi>\d+(?:\.\d+)?)(?!\d|/)", tail))
     )
     if ref:
         lo = float(ref.group("lo"))
@@ -574,7 +577,14 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         out["duration_days"] = durations[0].days if durations else None
     # "AZA 2022-2024, switched to MMF in May 2024": the switch starts MMF.
     switched_to = _SWITCHED_TO.search(own)
-    stopped_before = bool(_STOPPED.search(own[-30:])) and not switched_to
+    # "MMF ... was stopped the same day and azathioprine started": a stop
+    # joined on before this drug is the previous drug's.
+    stop_words = list(_STOPPED.finditer(own[-30:]))
+    stopped_before = (
+        bool(stop_words)
+        and not switched_to
+        and not re.search(r"\b(?:and|then|but)\b|[;,]", own[-30:][stop_words[-1].end() :])
+    )
     out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or stopped_before)
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
