@@ -524,6 +524,8 @@ def test_lupus_nephritis(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 CNS_CASES = [
+    case("cns-pres-with-seizures-names-the-cause", "Dx: PRES with seizures (tacrolimus toxicity + hypertensive emergency).",
+         has("seizure", attrs={"attributed_to": "other"})),
     case("cns-questionnaire-row-answered-no", "INTAKE QUESTIONNAIRE\nItem | Answer\nSeizure ever | No\nHeadache in past month | No\n",
          has("seizure", negated=True), has("headache", negated=True, historical=ANY)),
     case("cns-not-suspected-negates-backward", "Steroid-induced mood disorder with psychotic features. NPSLE not suspected.",

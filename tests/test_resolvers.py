@@ -763,3 +763,11 @@ def test_a_rituximab_course_with_its_infusion_dates_covers_months() -> None:
     course = drug("rituximab", "immunosuppressives", date(2025, 1, 10), start="2024-10-07", last_use="2024-10-21",
                   stopped=True)
     assert _refractory(course, *others) == "met"
+
+
+def test_a_notes_ruling_covers_the_symptom_it_discusses_after_it() -> None:
+    ruling = mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=10, end=15, is_negated=True,
+                     cues=("negated_existence: unlikely",))
+    seizure = mention("seizure", "active_severe_cns_lupus", text="seizure", start=40, end=47)
+    assert statuses([seizure])["active_severe_cns_lupus"] == "met"
+    assert statuses([ruling, seizure])["active_severe_cns_lupus"] == "not_met"

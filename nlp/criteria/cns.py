@@ -28,6 +28,10 @@ def _counts(m: Mention, ctx: Context) -> bool:
     return False
 
 
+_RULING = re.compile(
+    r"negated_existence: .*\b(?:unlikely|less likely|not favou?red|not suspected|ruled out|excluded|not consistent)\b",
+    re.IGNORECASE,
+)
 _UNLIKELY = re.compile(r"possible_existence: .*\b(?:less likely|unlikely)\b", re.IGNORECASE)
 
 
@@ -57,8 +61,15 @@ def _judged_in_note(neuro: list[Mention], doubting: set[str]) -> tuple[set[int],
         if m.concept not in _SEVERE - {"npsle"} or m.attrs.get("attributed_to") == "lupus":
             continue
         same_note = [n for n in neuro if n.concept == "npsle" and n.note_id == m.note_id and not n.is_family]
+        # "NPSLE is unlikely: seizure with severe-range BP": the note's ruling
+        # covers the symptoms it discusses after it too; a "no prior NPSLE"
+        # before a new seizure is history, not a ruling on it.
         if any(
-            n.is_negated and not n.is_historical and not n.is_hypothetical and n.start > m.start for n in same_note
+            n.is_negated
+            and not n.is_historical
+            and not n.is_hypothetical
+            and (n.start > m.start or has_cue(n, _RULING))
+            for n in same_note
         ) or _explained_later(m, neuro):
             denied.add(id(m))
         elif m.note_id in doubting:

@@ -736,7 +736,13 @@ _OTHER_KIND = (
     r"(?:provoked|metabolic|hyponatr[ae]mic|hypoglyc[ae]mic|alcohol[\s-]related|withdrawal|syncopal|"
     r"non-?epileptic|psychogenic|(?:steroid|drug|medication)[\s-]induced)"
 )
-_OTHER_KIND_BEFORE = re.compile(r"\b" + _OTHER_KIND + r"\)?[\s-]+(?:\(?[\w-]+\)?\s+){0,2}$", re.IGNORECASE)
+_OTHER_KIND_BEFORE = re.compile(
+    r"\b" + _OTHER_KIND + r"\)?[\s-]+(?:\(?[\w-]+\)?\s+){0,2}$"
+    # "PRES with seizures", "eclampsia complicated by seizure": the condition named first caused it.
+    r"|\b(?:PRES|eclampsia|hyponatr[ae]mia|hypoglyc[ae]mia|sepsis|meningitis|encephalitis|stroke|ha?emorrhage|"
+    r"tumou?r|withdrawal|toxicity)\s+(?:with|causing|complicated\s+by)\s+(?:\w+\s+)?$",
+    re.IGNORECASE,
+)
 _OTHER_KIND_AFTER = re.compile(
     r"[^.;]{0,30}?\b(?:was|were|is|felt|deemed|thought)\s+(?:to\s+be\s+|likely\s+)?(?:an?\s+)?" + _OTHER_KIND + r"\b",
     re.IGNORECASE,
