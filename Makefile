@@ -39,7 +39,7 @@ screenshots: $(STAMP)
 	SLE_ABSTRACT_SCREENSHOTS=docs $(BIN)/python -m pytest -q tests/e2e
 
 # Held-out accuracy (issue #3): run the tool on a gold half, then score it.
-# make eval [SET=test|fresh|fresh2|fresh3|fresh4|dev|dev2|...|dev15]: screen a gold set and score it.
+# make eval [SET=test|fresh|...|fresh5|dev|dev2|...|dev26]: screen a gold set and score it (any folder under annotations/).
 SET ?= test
 eval: $(STAMP)
 	$(BIN)/sle-abstract run annotations/$(SET)/notes.jsonl --out eval-output/$(SET) --quiet
