@@ -480,6 +480,14 @@ def _is_renal_state(span: Span) -> bool:
     return span.label_ in ("RENAL_REMISSION", "NO_RENAL_DISEASE")
 
 
+def _holds_since(lead: str) -> bool:
+    """Whether the date after ``lead`` starts a state that holds at the note's date ("... since 07/2023")."""
+    return bool(re.search(r"\bsince\s*$", lead))
+
+
+# An aside after a comma belongs to the item it follows, not to the statement before.
+_OTHER_ASIDE = re.compile(r"^([^(]*[,;:][^(]*)\([^()]*\)")
+
 _NEAR_CHARS = 200
 """How far around a mention a statement's date is looked for within its sentence."""
 
@@ -495,9 +503,10 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
         # An aside further on dates its own subject: "partial renal response,
         # UPCR 0.9 g/g (peak 4.2 in 2023)" is a current response.
         ahead = text[span.end_char : min(sent.end_char, span.end_char + 40)]
-        ahead = re.sub(r"^([^(]*[,;:][^(]*)\([^()]*\)", lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), ahead)
-        dm = values.result_date(text[span.start_char : span.end_char] + ahead, note_date)
-        if dm is not None and _is_renal_state(span) and re.search(r"\bsince\s*$", (text[span.start_char : span.end_char] + ahead)[: dm.start]):
+        ahead = _OTHER_ASIDE.sub(lambda m: m.group(1) + " " * (len(m.group(0)) - len(m.group(1))), ahead)
+        window = text[span.start_char : span.end_char] + ahead
+        dm = values.result_date(window, note_date)
+        if dm is not None and _is_renal_state(span) and _holds_since(window[: dm.start]):
             return None  # "complete renal response since 01/2025": a state that holds now
         return dm or values.date_before(text[sent.start_char : span.start_char], note_date)
     # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
@@ -510,7 +519,7 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
     if dm is None:
         base = max(sent.start_char, span.start_char - 40)
         dm = values.date_before(text[base : span.start_char], note_date)
-    if kind == "illness" and dm is not None and re.search(r"\bsince\s*$", text[: base + dm.start][-12:]):
+    if kind == "illness" and dm is not None and _holds_since(text[: base + dm.start][-12:]):
         # "Asthma well controlled, no exacerbations since 07/2023": a state
         # that began then and holds at the note's date.
         return None
