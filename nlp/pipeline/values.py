@@ -486,6 +486,15 @@ _SWITCHED_TO = re.compile(
 )
 
 
+_PAUSE_WORD = re.compile(r"held|on hold|paused", re.IGNORECASE)
+
+
+def _only_paused(text: str) -> bool:
+    """Whether every stop word in ``text`` is a pause ("held", "on hold"), none an end."""
+    words = [m.group(0) for m in _STOPPED.finditer(text)]
+    return bool(words) and all(_PAUSE_WORD.fullmatch(w) for w in words)
+
+
 def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, Any]:
     """Read dates, durations and status around one drug mention.
 
@@ -562,8 +571,12 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
             if last is None or dm.value.isoformat() > last:
                 out["last_use"] = dm.value.isoformat()
     if out["start"] is None:
-        for dm in find_dates(before[-60:], note_date):
-            if _START_CUE.search(before[-60:][: dm.start]):
+        # "azathioprine since 2022; prednisone 10 mg": a start before a
+        # semicolon is the previous drug's.
+        lead_in = before[-60:]
+        lead_in = lead_in[lead_in.rfind(";") + 1 :]
+        for dm in find_dates(lead_in, note_date):
+            if _START_CUE.search(lead_in[: dm.start]):
                 out["start"] = dm.value.isoformat()
                 out["start_precision"] = dm.precision
     durations = [] if held else find_durations(window)  # "held 2 weeks": the pause's length
@@ -586,6 +599,10 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         and not re.search(r"\b(?:and|then|but)\b|[;,]", own[-30:][stop_words[-1].end() :])
     )
     out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or stopped_before)
+    if out["stopped"] and out["ongoing"] and out["end"] is None and _only_paused(window[:120]):
+        # "mycophenolate (since 01/2024; held during CYC)": taken from then
+        # until a pause that is still going on, not a trial that ended then.
+        out["stopped"] = False
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
     # "remains on MMF": taken without a break since the chart last listed it.
