@@ -450,6 +450,36 @@ def test_cns(mentions: list[Mention], expected: str) -> None:
             "not_met",
             id="later-control-wins",
         ),
+        pytest.param(
+            [
+                mention(
+                    "uncontrolled_illness",
+                    "unmanaged_major_chronic_illness",
+                    note_date=date(2023, 4, 18),
+                    attrs={"illness": "diabetes"},
+                ),
+                mention(
+                    "controlled_illness",
+                    "unmanaged_major_chronic_illness",
+                    note_date=date(2024, 7, 30),
+                    attrs={"illness": "hypertension"},
+                ),
+            ],
+            "unknown",
+            id="stale-diabetes-is-not-settled-by-controlled-hypertension",
+        ),
+        pytest.param(
+            [
+                mention(
+                    "uncontrolled_illness",
+                    "unmanaged_major_chronic_illness",
+                    is_historical=True,
+                    attrs={"illness": "lung disease", "event_date": "2023-01-01"},
+                )
+            ],
+            "unknown",
+            id="past-exacerbations-with-nothing-since",
+        ),
     ],
 )
 def test_chronic_illness(mentions: list[Mention], expected: str) -> None:

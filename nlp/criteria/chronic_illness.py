@@ -13,11 +13,11 @@ from nlp.records import CriterionResult, Mention
 CRITERION = "unmanaged_major_chronic_illness"
 
 
-def _state(m: Mention, a1c_limit: float) -> tuple[str, bool] | None:
-    """(illness, uncontrolled) stated by a mention, or None."""
+def _state(m: Mention, a1c_limit: float, past: bool = False) -> tuple[str, bool] | None:
+    """(illness, uncontrolled) stated by a mention, or None; ``past`` admits past-tense lack of control."""
     if m.is_family or m.is_hypothetical or m.is_uncertain or m.is_negated:
         return None
-    if m.concept == "uncontrolled_illness" and not m.is_historical:
+    if m.concept == "uncontrolled_illness" and (past or not m.is_historical):
         return m.attrs.get("illness", "other"), True
     if m.concept == "controlled_illness":
         return m.attrs.get("illness", "other"), False
@@ -30,10 +30,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether an unmanaged major chronic illness excludes the patient."""
     rules = ctx.protocol["chronic_illness"]
     found = [m for m in mentions if m.criterion_id == CRITERION]
+    a1c_limit, recent_days = float(rules["a1c_uncontrolled_at_or_above"]), int(rules["recent_days"])
     latest: dict[str, tuple[Mention, bool]] = {}
     for m in sorted(found, key=sort_key):
-        state = _state(m, float(rules["a1c_uncontrolled_at_or_above"]))
-        if state is not None and recent(m, ctx, int(rules["recent_days"])):
+        state = _state(m, a1c_limit)
+        if state is not None and recent(m, ctx, recent_days):
             latest[state[0]] = (m, state[1])
     bad = [(ill, m) for ill, (m, uncontrolled) in latest.items() if uncontrolled]
     bad_ids = {id(b) for _, b in bad}
@@ -44,23 +45,25 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             for ill, m in bad
         )
         return result("met", f"Not well managed: {text}.", evidence)
+    # An illness last said to be uncontrolled over a year ago, or only in the
+    # past tense ("2 ED visits for exacerbations in 2023"), with nothing on its
+    # control since: how it is managed now is not documented.
+    stale: dict[str, Mention] = {}
+    for m in sorted(found, key=sort_key):
+        state = _state(m, a1c_limit, past=True)
+        uncontrolled_then = state is not None and state[1] and state[0] not in latest
+        if uncontrolled_then and (m.is_historical or not recent(m, ctx, recent_days)):
+            stale[state[0]] = m
+    if stale:
+        ill, m = next(reversed(stale.items()))
+        return result(
+            "unknown",
+            f"{ill} was last documented as not controlled in the past ({where(m)}) and its control is not documented since.",
+            evidence,
+        )
     if latest:
         names = ", ".join(sorted(latest))
         return result("not_met", f"Chronic illness documented as controlled: {names}.", evidence)
-    stale = [
-        m
-        for m in found
-        if _state(m, float(rules["a1c_uncontrolled_at_or_above"])) is not None
-        and _state(m, float(rules["a1c_uncontrolled_at_or_above"]))[1]
-        and not recent(m, ctx, int(rules["recent_days"]))
-    ]
-    if stale:
-        # Uncontrolled over a year ago and nothing on its control since.
-        return result(
-            "unknown",
-            f"{stale[-1].attrs.get('illness', 'A chronic illness')} was not controlled over a year ago ({where(stale[-1])}) and its control is not documented since.",
-            evidence,
-        )
     uncertain = [m for m in found if m.concept == "uncontrolled_illness" and m.is_uncertain]
     if uncertain:
         return result("unknown", f"Control of a chronic illness is uncertain ({where(uncertain[-1])}).", evidence)

@@ -441,7 +441,14 @@ def _add_values(
             if dm is not None:
                 mention.attrs["event_date"] = dm.value.isoformat()
         elif kind == "illness":
-            mention.attrs["illness"] = values.illness_kind(span.text)
+            kind_name = values.illness_kind(span.text)
+            if kind_name == "other":
+                # "COPD (ex-smoker): 2 exacerbations in 2022": the illness named
+                # earlier in the sentence, else later in it.
+                kind_name = values.illness_kind(text[sent.start_char : span.start_char], last=True)
+            if kind_name == "other":
+                kind_name = values.illness_kind(text[span.end_char : sent.end_char])
+            mention.attrs["illness"] = kind_name
             mention.value = mention.attrs["illness"]
         elif kind == "activity":
             score = values.sledai_score(span.text)

@@ -830,12 +830,19 @@ _ILLNESS_KINDS = (
 )
 
 
-def illness_kind(text: str) -> str:
-    """Which major chronic illness a mention is about."""
-    for kind, pattern in _ILLNESS_KINDS:
-        if re.search(pattern, text, re.IGNORECASE):
-            return kind
-    return "other"
+def illness_kind(text: str, last: bool = False) -> str:
+    """Which major chronic illness ``text`` is about; with ``last``, the one named last in it."""
+    found = [(m.start(), kind) for kind, pattern in _ILLNESS_KINDS if (m := _last_match(pattern, text))]
+    if not found:
+        return "other"
+    if last:
+        return max(found)[1]
+    return found[0][1]  # the first kind in the table's order, as a mention names one illness
+
+
+def _last_match(pattern: str, text: str) -> re.Match[str] | None:
+    matches = list(re.finditer(pattern, text, re.IGNORECASE))
+    return matches[-1] if matches else None
 
 
 _SLEDAI = re.compile(r"(?:SLEDAI[\w\s-]*?|score|=|:|of|is|was)\s*(?P<v>\d{1,3})\s*$", re.IGNORECASE)
