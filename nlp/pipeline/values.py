@@ -284,6 +284,9 @@ _EARLIER_VALUE = re.compile(
 )
 
 
+_PAST_ASIDE = re.compile(r"\(\s*(?:s/p|h/o|hx\b|status\s+post|history\s+of)[^()]*\)", re.IGNORECASE)
+
+
 def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     """The first date in the text that is not after the note date.
 
@@ -295,6 +298,8 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     close = re.match(r"[^()]*\)", clause)
     if close:
         clause = clause[: close.end()]
+    # "hCG neg 6/20 (s/p BTL 2012)": an aside about a past procedure dates that procedure.
+    clause = _PAST_ASIDE.sub(lambda m: " " * len(m.group(0)), clause)
     for dm in find_dates(clause, note_date):
         if _EARLIER_VALUE.search(sentence[max(0, dm.start - 25) : dm.start]):
             continue
