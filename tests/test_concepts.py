@@ -382,6 +382,13 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-concern-for-abbreviation-and-renal-bx",
+         "Renal: new proteinuria - UPCR 1.4 g/g. Nephro: c/f LN, renal bx scheduled 08/12/2025.",
+         has("lupus_nephritis", "LN", uncertain=True), has("renal_biopsy", "renal bx", hypothetical=True, uncertain=ANY)),
+    case("ln-biopsy-scheduled-is-not-yet-done", "Kidney biopsy scheduled 08/12/2025.",
+         has("renal_biopsy", hypothetical=True)),
+    case("ln-lymph-node-abbreviation-is-no-nephritis", "Neck: 1 cm LN, mobile, non-tender.",
+         lacks("lupus_nephritis")),
     case("ln-denied-classes-are-not-found",
          "Kidney biopsy 05/28/2024: ISN/RPS class II (mesangial) lupus nephritis, no class III/IV lesions.",
          has("ln_class", attrs={"classes": ["II"]})),
