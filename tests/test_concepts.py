@@ -267,6 +267,12 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-suspected-after-the-name", "Inflammatory arthritis with positive dsDNA — SLE suspected, not yet established.",
+         has("sle", "SLE", uncertain=True)),
+    case("sle-still-possible-in-quotes", "SLE still 'possible', rheum following; repeat dsDNA pending.",
+         has("sle", "SLE", uncertain=True)),
+    case("sle-known-with-a-suspected-complication", "Known SLE, NPSLE suspected.",
+         has("sle", "SLE", uncertain=False)),
     case("sle-would-not-label-until-work-up", "I would not label this SLE until further w/u.", has("sle", uncertain=True)),
     case("sle-checklist-symptom-not-sle-is-a-cause", "[Y] I2 SLE [N] E2 CNS - migraine, not SLE [N] E3 chronic illness",
          has("sle", "SLE")),
