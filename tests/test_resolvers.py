@@ -594,6 +594,19 @@ def test_a_later_denial_of_immunosuppressives_settles_pending_records() -> None:
     assert statuses([pending, earlier_denial])["refractory_active_disease"] == "unknown"
 
 
+def test_records_received_later_settle_pending_records() -> None:
+    pending = mention("records_pending", "refractory_active_disease", text="Outside records requested",
+                      note_date=date(2024, 4, 16), note_id="N1")
+    received = mention("records_received", "refractory_active_disease", text="Ohio records received")
+    steroid = drug("prednisone", "glucocorticoids", date(2025, 1, 10), current=True)
+    short = drug("azathioprine", "immunosuppressives", date(2025, 1, 10), start="2024-02-01", duration_days=10,
+                 stopped=True)
+    assert _refractory(pending, steroid, short) == "unknown"
+    assert _refractory(pending, received, steroid, short) == "not_met"
+    earlier = replace(received, note_date=date(2024, 1, 2), note_id="N0")
+    assert _refractory(pending, earlier, steroid, short) == "unknown"
+
+
 def test_an_undated_retelling_of_an_ended_trial_is_not_a_second_trial() -> None:
     first = drug("azathioprine", "immunosuppressives", date(2024, 8, 15), start="2023-09-01", duration_days=42,
                  stopped=True)

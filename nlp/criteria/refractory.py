@@ -325,7 +325,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     evidence += [
         cite(m, CRITERION, False)
         for m in mentions
-        if m.concept in ("medication_list", "treatment_class", "records_pending")
+        if m.concept in ("medication_list", "treatment_class", "records_pending", "records_received")
     ]
     if not drugs and active is None and not history_shown:
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
@@ -352,6 +352,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # pt and pharmacy list": a later explicit denial settles the history.
     denials = [m for m in mentions if m.concept == "treatment_class" and m.is_negated and not m.is_hypothetical]
     if pending_records and denials and sort_key(denials[-1]) > sort_key(pending_records[-1]):
+        pending_records = []
+    # "Ohio records received and reviewed: ...": the history they give is the history.
+    received = [m for m in mentions if m.concept == "records_received" and m.is_affirmed]
+    if pending_records and received and sort_key(received[-1]) > sort_key(pending_records[-1]):
         pending_records = []
     if pending_records and not enough and active is not False:
         return result(
