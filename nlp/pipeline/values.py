@@ -456,7 +456,8 @@ _END_CUE = re.compile(
     re.IGNORECASE,
 )
 _STOPPED = re.compile(
-    r"\b(?:stopped|discontinued|d/c(?:'?d)?|dc'?d|held|off\b|tapered off|switched(?!\s+from)|ceased|completed|finished|no longer|intoleran\w*|not tolerated|did not tolerate|could not tolerate|unable to tolerate|failed|self-discontinued|ran out)",
+    # Not "never stopped" / "has not stopped it".
+    r"(?<!never )(?<!not )(?<!n't )\b(?:stopped|discontinued|d/c(?:'?d)?|dc'?d|held|off\b|tapered off|switched(?!\s+from)|ceased|completed|finished|no longer|intoleran\w*|not tolerated|did not tolerate|could not tolerate|unable to tolerate|failed|self-discontinued|ran out)",
     re.IGNORECASE,
 )
 _CURRENT = re.compile(
