@@ -492,6 +492,7 @@ _SWITCHED_TO = re.compile(
 )
 
 
+_DOUBTED_DATE = re.compile(r"\b(?:unsure|not\s+sure|uncertain|cannot\s+recall|can't\s+recall)\b[^.;\n]{0,30}$", re.IGNORECASE)
 _PAUSE_WORD = re.compile(r"held|on hold|paused", re.IGNORECASE)
 
 
@@ -549,6 +550,13 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     if held:
         # "hold 03/04-03/18/2025": a pause in use, not the use itself.
         dates = []
+    # "started by her previous rheumatologist - pt unsure when ("last year
+    # sometime?")": a date the note itself doubts gives no start.
+    dates = [
+        dm
+        for dm in dates
+        if not _DOUBTED_DATE.search(window[: dm.start]) and not window[dm.end :].startswith(("?", " sometime?"))
+    ]
     for dm in dates:
         lead = window[: dm.start]
         if _END_CUE.search(lead) and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I)):
