@@ -811,6 +811,8 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-plus-sign-before-at-diagnosis", "33F, SLE since 2015 (anti-Sm+ at dx), h/o class III LN 2017.",
+         has("anti_sm", attrs={"result": "positive"})),
     case("ab-csv-reference-column", "lab,value,unit,ref,flag,date\nSm Ab,0.3,AI,0.0-0.9,,2025-10-20\nNucleosome Ab,1.6,AI,0.0-0.9,,2025-10-20",
          has("anti_sm", attrs=NEG), has("anti_chromatin", attrs=POS)),
     case("ab-pipe-table-dated-rows-latest-wins",
@@ -1276,6 +1278,11 @@ CHRONIC_CASES = [
     case("chronic-exacerbations-named-by-the-illness-before-them",
          "COPD (ex-smoker): 2 exacerbations in 2022 requiring prednisone bursts; none since on Trelegy.",
          has("uncontrolled_illness", "exacerbations", attrs={"illness": "lung disease"})),
+    case("chronic-ed-visits-despite-a-named-inhaler",
+         "Asthma: 3 ED visits and 2 prednisone courses since January despite Symbicort + montelukast.",
+         has("uncontrolled_illness", attrs={"illness": "lung disease"})),
+    case("chronic-exacerbation-needing-admission", "Asthma: another exacerbation 09/2025 needing admission.",
+         has("uncontrolled_illness", "exacerbation", attrs={"illness": "lung disease"})),
     case("chronic-copd-exac-abbreviation", "COPD: 3 exac in past 12 mo despite Trelegy.",
          has("uncontrolled_illness", "exac")),
     case("chronic-a1c-dated-by-its-value", "T2DM - A1c 9.5% 07/2022 per outside, none since.",

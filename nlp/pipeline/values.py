@@ -65,6 +65,9 @@ def _cut_window(text: str) -> str:
     return text[: m.start()] if m else text
 
 
+_RESULT_CONTEXT_WORD = r"(?:at|in|on|since|per|by|from|x|twice|again|before|when|during|with|ever|initially)\b"
+
+
 def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | None:
     """Read the result that follows a test name (``anti-dsDNA 87 IU/mL (H)``).
 
@@ -88,8 +91,8 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     if csv_row:
         after = after.split("\n", 1)[0].replace(",", "  ")
     window = _cut_window(after.replace("|", " "))[:120]
-    if re.match(r"\s*\+\s+(?:anti-?\s*)?[A-Za-z]{2,}", window):
-        return None  # "dsDNA + Sm specimen hemolyzed": "+" joins two tests
+    if re.match(r"\s*\+\s+(?!" + _RESULT_CONTEXT_WORD + r")(?:anti-?\s*)?[A-Za-z]{2,}", window, re.IGNORECASE):
+        return None  # "dsDNA + Sm specimen hemolyzed": "+" joins two tests; not "anti-Sm+ at dx"
     pending = pats.pending.search(window[:60])
     if pending:
         # "negative (<1:10) - ordered by rheum": a result before the word wins.
