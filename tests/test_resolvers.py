@@ -660,7 +660,13 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
     assert statuses([sle, cause])["sle_diagnosis"] == "met"
     denial = replace(cause, sentence="She does not have lupus; the rash is rosacea.")
     assert statuses([sle, denial])["sle_diagnosis"] == "not_met"
-    for symptom in ("[N] E2 CNS - migraine, not SLE [N] E3 chronic illness", "Headache not SLE-related per neurology."):
+    plain = replace(cause, sentence="Reviewed the outside work-up; not lupus.")
+    assert statuses([sle, plain])["sle_diagnosis"] == "not_met"
+    for symptom in (
+        "[N] E2 CNS - migraine, not SLE [N] E3 chronic illness",
+        "Headache not SLE-related per neurology.",
+        "Post-epidural headache in hospital - post-dural puncture headache, resolved after blood patch; not lupus.",
+    ):
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 
 

@@ -34,7 +34,10 @@ _CAUSE_DENIED = re.compile(
     # "migraine, not SLE", "headache not SLE-related": a symptom's cause.
     r"|\b(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)\b"
     r"[^.;\n]{0,25}?(?:,|-|\u2013)?\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\b"
-    r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b",
+    r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b"
+    # "post-dural puncture headache, resolved after blood patch; not lupus."
+    r"|\b(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)\b"
+    r"[^.\n]{0,90}?;\s*not\s+(?:lupus|SLE)\s*(?:[.;,]|$)",
     re.IGNORECASE,
 )
 
