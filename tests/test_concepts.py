@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-regimen-unclear-doubts-the-regimen", "Outpatient lupus regimen unclear - per husband 'an infusion every month'.",
+         has("sle", "lupus", uncertain=False)),
     case("sle-suspected-after-the-name", "Inflammatory arthritis with positive dsDNA — SLE suspected, not yet established.",
          has("sle", "SLE", uncertain=True)),
     case("sle-still-possible-in-quotes", "SLE still 'possible', rheum following; repeat dsDNA pending.",
