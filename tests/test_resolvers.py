@@ -420,6 +420,21 @@ def test_cns(mentions: list[Mention], expected: str) -> None:
     assert statuses(mentions)["active_severe_cns_lupus"] == expected
 
 
+def test_an_a1c_below_the_limit_does_not_outweigh_its_own_poor_control_statement() -> None:
+    sentence = "T2DM: A1c 8.8% - poorly controlled, worse on steroids."
+    a1c = mention("hba1c", "unmanaged_major_chronic_illness", text="A1c", attrs={"a1c": 8.8}, sentence=sentence)
+    assert statuses([a1c])["unmanaged_major_chronic_illness"] == "not_met"  # the number alone
+    poor = mention("uncontrolled_illness", "unmanaged_major_chronic_illness", text="T2DM: A1c 8.8% - poorly controlled",
+                   start=0, end=5, attrs={"illness": "diabetes"}, sentence=sentence)
+    later_a1c = replace(a1c, start=40, end=43)
+    assert statuses([poor, later_a1c])["unmanaged_major_chronic_illness"] == "met"
+
+
+def test_an_a1c_in_copied_forward_text_is_not_current() -> None:
+    copied = mention("hba1c", "unmanaged_major_chronic_illness", text="A1c", is_historical=True, attrs={"a1c": 9.1})
+    assert statuses([copied])["unmanaged_major_chronic_illness"] == "unknown"  # stale: control not documented since
+
+
 @pytest.mark.parametrize(
     ("mentions", "expected"),
     [

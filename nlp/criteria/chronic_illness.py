@@ -7,10 +7,13 @@ counts as uncontrolled diabetes.
 
 from __future__ import annotations
 
+import re
+
 from nlp.criteria.common import Context, absent_exclusion, cite, recent, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "unmanaged_major_chronic_illness"
+_POOR_CONTROL = re.compile(r"\b(?:uncontrolled|poorly[\s-]controlled|not\s+well[\s-]controlled|suboptimal(?:ly)?)\b", re.IGNORECASE)
 
 
 def _state(m: Mention, a1c_limit: float, past: bool = False) -> tuple[str, bool] | None:
@@ -22,6 +25,10 @@ def _state(m: Mention, a1c_limit: float, past: bool = False) -> tuple[str, bool]
     if m.concept == "controlled_illness":
         return m.attrs.get("illness", "other"), False
     if m.concept == "hba1c" and "a1c" in m.attrs:
+        if m.is_historical and not past:
+            return None  # an A1c in copied-forward text is that day's, not today's
+        if m.attrs["a1c"] < a1c_limit and _POOR_CONTROL.search(m.sentence):
+            return None  # "A1c 8.8% - poorly controlled": the statement, not the number, decides
         return "diabetes", m.attrs["a1c"] >= a1c_limit
     return None
 
