@@ -390,6 +390,10 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-known-class-is-the-past-diagnosis", "Renal: known class IV LN, UPCR 1.7 g/g (rising since Feb), no casts.",
+         has("ln_class", historical=True)),
+    case("ln-biopsy-proven-is-not-past", "Biopsy-proven class IV LN 03/2025, UPCR 3.9 g/g.",
+         has("ln_class", historical=False)),
     case("ln-concern-for-abbreviation-and-renal-bx",
          "Renal: new proteinuria - UPCR 1.4 g/g. Nephro: c/f LN, renal bx scheduled 08/12/2025.",
          has("lupus_nephritis", "LN", uncertain=True), has("renal_biopsy", "renal bx", hypothetical=True, uncertain=ANY)),

@@ -787,6 +787,17 @@ def test_a_bare_date_by_a_drug_is_when_it_was_given() -> None:
     assert _refractory(started, *others) == "met"
 
 
+def test_rising_proteinuria_after_a_renal_response_reopens_it() -> None:
+    response = mention("renal_remission", "active_severe_lupus_nephritis", text="complete renal response",
+                       attrs={"event_date": "2021-06-01"})
+    known = mention("ln_class", "active_severe_lupus_nephritis", text="class III LN", is_historical=True,
+                    attrs={"classes": ["III"], "event_date": "2020-01-01"})
+    rising = mention("proteinuria", "active_severe_lupus_nephritis", text="UPCR", attrs={"protein_g": 2.9})
+    low = replace(rising, attrs={"protein_g": 0.9})
+    assert statuses([known, response, low])["active_severe_lupus_nephritis"] == "not_met"
+    assert statuses([known, response, rising])["active_severe_lupus_nephritis"] == "unknown"
+
+
 def test_known_nephritis_with_casts_or_nephrotic_proteinuria_is_a_relapse() -> None:
     known = mention("ln_class", "active_severe_lupus_nephritis", text="class III LN", is_historical=True,
                     attrs={"classes": ["III"]})

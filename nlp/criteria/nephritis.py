@@ -7,15 +7,28 @@ response" is history; class I/II (mesangial) nephritis is not severe.
 
 from __future__ import annotations
 
-from nlp.criteria.common import Context, absent_exclusion, cite, recent, result, sort_key, where
+from nlp.criteria.common import Context, absent_exclusion, cite, event_date, recent, result, sort_key, where
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "active_severe_lupus_nephritis"
 _LN = {"lupus_nephritis", "ln_class", "renal_biopsy"}
+_RELAPSE_PROTEIN_G = 1.0
 
 
 def _classes(m: Mention) -> set[str]:
     return set(m.attrs.get("classes", []))
+
+
+def _relapse_signs(remission: Mention, protein: list[Mention], sediment: list[Mention]) -> list[Mention]:
+    """Renal findings after a response that reopen it: casts, or proteinuria of
+    at least 1 g/g that is higher than any value up to the response."""
+    when = event_date(remission)
+    if when is None:
+        return []
+    before = [m.attrs.get("protein_g", 0) for m in protein if (event_date(m) or when) <= when]
+    floor = max([_RELAPSE_PROTEIN_G, *before])
+    rising = [m for m in protein if (event_date(m) or when) > when and m.attrs.get("protein_g", 0) > floor]
+    return rising + [m for m in sediment if (event_date(m) or when) > when]
 
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
@@ -65,7 +78,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         ids = {id(m) for m in supporting}
         return result(status, text, [cite(m, CRITERION, id(m) in ids) for m in renal])  # type: ignore[arg-type]
 
-    if latest is not None and any(latest is m for m in remission):
+    # "complete renal response 2021 ... UPCR 620 -> 2,900 mg/g today": renal
+    # findings dated after the response reopen it.
+    relapse_signs = _relapse_signs(latest, protein, sediment) if latest is not None else []
+    if latest is not None and any(latest is m for m in remission) and not relapse_signs:
         return done(
             "not_met", f'Latest renal status is remission or no nephritis: "{latest.text}" ({where(latest)}).', []
         )
