@@ -269,6 +269,12 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 SLE_CASES = [
     case("sle-regimen-unclear-doubts-the-regimen", "Outpatient lupus regimen unclear - per husband 'an infusion every month'.",
          has("sle", "lupus", uncertain=False)),
+    case("sle-first-term-of-a-differential", "Assessment: early SLE vs seronegative RA - does not yet fulfil criteria.",
+         has("sle", "SLE", uncertain=True)),
+    case("sle-flare-vs-infection-doubts-the-flare", "Known SLE. SLE flare vs infection.",
+         has("sle", "SLE", uncertain=False), has("disease_active", "SLE flare", uncertain=True)),
+    case("cns-npsle-vs-another-cause", "?seizure - NPSLE vs vasovagal/pregnancy-related; EEG booked 10/8.",
+         has("npsle", "NPSLE", uncertain=True)),
     case("sle-suspected-after-the-name", "Inflammatory arthritis with positive dsDNA — SLE suspected, not yet established.",
          has("sle", "SLE", uncertain=True)),
     case("sle-still-possible-in-quotes", "SLE still 'possible', rheum following; repeat dsDNA pending.",

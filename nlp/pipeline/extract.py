@@ -117,6 +117,9 @@ def _in_aside_after(span: Span, modifier: Any, text: str) -> bool:
     return not _EXAMPLES.match(aside)
 
 
+_VERSUS_AFTER = re.compile(r"[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
+
+
 def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
     quals = {name: bool(getattr(span._, name, False)) for name in _QUALIFIERS}
     negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
@@ -124,6 +127,10 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
         quals["is_negated"] = False
     if _in_copied_block(span, text):
         quals["is_historical"] = True
+    if _VERSUS_AFTER.match(text, span.end_char) and not quals["is_negated"]:
+        # "NPSLE vs vasovagal", "early SLE vs seronegative RA": the first term
+        # of a differential is as open as the second (medspaCy's "vs" looks forward only).
+        quals["is_uncertain"] = True
     if not _past_inline_section(span, text):
         for name, value in index.section_attributes.get(section or "", {}).items():
             if value:
