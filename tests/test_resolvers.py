@@ -798,6 +798,27 @@ def test_rising_proteinuria_after_a_renal_response_reopens_it() -> None:
     assert statuses([known, response, rising])["active_severe_lupus_nephritis"] == "unknown"
 
 
+def test_a_later_suspicion_reopens_a_normal_renal_status() -> None:
+    normal = mention("no_renal_disease", "active_severe_lupus_nephritis", text="Renal function normal",
+                     note_date=date(2024, 12, 2), note_id="N1")
+    suspected = mention("lupus_nephritis", "active_severe_lupus_nephritis", text="LN", is_uncertain=True,
+                        is_hypothetical=True)
+    assert statuses([normal])["active_severe_lupus_nephritis"] == "not_met"
+    assert statuses([normal, suspected])["active_severe_lupus_nephritis"] == "unknown"
+    assert statuses([replace(suspected, note_date=date(2024, 6, 1), note_id="N0"), normal])[
+        "active_severe_lupus_nephritis"
+    ] == "not_met"
+
+
+def test_a_note_weighing_lupus_against_another_cause_leaves_the_symptom_open() -> None:
+    sentence = "Psychosis: steroid-induced vs lupus psychosis - cannot be distinguished at this point."
+    heading = mention("psychosis", "active_severe_cns_lupus", text="Psychosis", sentence=sentence)
+    lupus = mention("psychosis", "active_severe_cns_lupus", text="lupus psychosis", start=30, end=45,
+                    is_uncertain=True, attrs={"attributed_to": "lupus"}, sentence=sentence)
+    assert statuses([heading])["active_severe_cns_lupus"] == "met"
+    assert statuses([heading, lupus])["active_severe_cns_lupus"] == "unknown"
+
+
 def test_known_nephritis_with_casts_or_nephrotic_proteinuria_is_a_relapse() -> None:
     known = mention("ln_class", "active_severe_lupus_nephritis", text="class III LN", is_historical=True,
                     attrs={"classes": ["III"]})

@@ -41,9 +41,18 @@ def _judged_unlikely(m: Mention) -> bool:
 
 
 def _doubting_notes(neuro: list[Mention]) -> set[str]:
-    """Notes that call the patient's NPSLE possible but not established."""
+    """Notes that call the patient's NPSLE possible but not established.
+
+    Also "steroid-induced vs lupus psychosis - cannot be distinguished": a
+    symptom whose lupus cause the note leaves open.
+    """
     return {
-        m.note_id for m in neuro if m.concept == "npsle" and m.is_uncertain and not m.is_negated and not m.is_family
+        m.note_id
+        for m in neuro
+        if (m.concept == "npsle" or (m.concept in _SEVERE and m.attrs.get("attributed_to") == "lupus"))
+        and m.is_uncertain
+        and not m.is_negated
+        and not m.is_family
     }
 
 

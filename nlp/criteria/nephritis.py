@@ -66,7 +66,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     ]
     significant = [m for m in protein if m.attrs.get("protein_g", 0) >= rules["significant_proteinuria_g_per_g"]]
     sediment = [m for m in renal if m.concept == "active_sediment" and m.is_affirmed and recent(m, ctx, recent_days)]
-    uncertain = [m for m in ln if m.is_uncertain and not m.is_negated]
+    # "LN? nephrology consult requested": suspected, whatever else is pending.
+    uncertain = [m for m in renal if m.concept in _LN and m.is_uncertain and not m.is_negated and not m.is_family]
 
     latest_status = sorted(current_ln + remission, key=sort_key)
     latest = latest_status[-1] if latest_status else None
@@ -81,7 +82,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # "complete renal response 2021 ... UPCR 620 -> 2,900 mg/g today": renal
     # findings dated after the response reopen it.
     relapse_signs = _relapse_signs(latest, protein, sediment) if latest is not None else []
-    if latest is not None and any(latest is m for m in remission) and not relapse_signs:
+    # "Renal function normal" in a letter, then "LN? nephrology consult requested".
+    doubted_since = [m for m in uncertain if latest is not None and sort_key(m) > sort_key(latest)]
+    if latest is not None and any(latest is m for m in remission) and not relapse_signs and not doubted_since:
         return done(
             "not_met", f'Latest renal status is remission or no nephritis: "{latest.text}" ({where(latest)}).', []
         )
