@@ -622,6 +622,13 @@ def test_records_received_later_settle_pending_records() -> None:
     assert _refractory(pending, earlier, steroid, short) == "unknown"
 
 
+def test_a_course_told_in_full_is_a_treatment_history() -> None:
+    refill = drug("prednisone", "glucocorticoids", date(2025, 10, 21), current=True)
+    assert statuses([refill])["refractory_active_disease"] == "unknown"  # a drug named, no history
+    told = replace(refill, sentence="Treated with prednisone 1 mg/kg then IVIG x2; plt now 64k on prednisone 20 mg.")
+    assert statuses([told])["refractory_active_disease"] == "not_met"
+
+
 def test_an_undated_retelling_of_an_ended_trial_is_not_a_second_trial() -> None:
     first = drug("azathioprine", "immunosuppressives", date(2024, 8, 15), start="2023-09-01", duration_days=42,
                  stopped=True)

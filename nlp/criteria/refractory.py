@@ -36,6 +36,10 @@ class Interval:
         return bool(self.mention.attrs.get("continuing"))
 
 
+# "Treated with prednisone 1 mg/kg then IVIG x2": a course of treatment told in full.
+_TREATED_WITH = re.compile(r"\b(?:treated|managed)\s+(?:with|on)\b", re.IGNORECASE)
+
+
 def _usable(m: Mention) -> bool:
     return not (
         m.is_negated
@@ -318,6 +322,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     named = any(m.attrs["drug_class"] == "immunosuppressives" for m in drugs)
     history_shown = (
         named
+        or any(_TREATED_WITH.search(m.sentence) for m in drugs if _usable(m))
         or any(m.concept == "medication_list" for m in mentions)
         or any(m.concept == "treatment_class" and m.is_negated for m in mentions)
     )
