@@ -402,6 +402,8 @@ NEPHRITIS_CASES = [
          has("ln_class", historical=False)),
     case("ln-question-mark-after-the-abbreviation", "Renal: UPCR 0.8 g/g, no casts - LN? nephrology consult requested.",
          has("lupus_nephritis", "LN", uncertain=True, hypothetical=ANY)),
+    case("ln-upcr-in-mg-per-mmol", "Current uPCR 96 mg/mmol, urine microscopy bland with no casts.",
+         has("proteinuria", "uPCR", attrs={"protein_g": 0.849})),
     case("ln-concern-for-abbreviation-and-renal-bx",
          "Renal: new proteinuria - UPCR 1.4 g/g. Nephro: c/f LN, renal bx scheduled 08/12/2025.",
          has("lupus_nephritis", "LN", uncertain=True), has("renal_biopsy", "renal bx", hypothetical=True, uncertain=ANY)),

@@ -714,7 +714,7 @@ _CLASS = re.compile(
 )
 _ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
 _PROTEIN = re.compile(
-    r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?"
+    r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>mg/mmol|g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?"
     # "Repeat UA/UPCR in 4 wk": a time, not an amount.
     r"(?!\s*(?:-\s*\d+\s*)?(?:wks?|weeks?|days?|d\b|months?|mos?\b|hours?|hrs?))",
     re.IGNORECASE,
@@ -736,6 +736,9 @@ def nephritis_classes(sentence: str) -> list[str]:
     return classes
 
 
+_MG_PER_MMOL_TO_G_PER_G = 1 / 113.12
+
+
 def proteinuria_g(after: str) -> float | None:
     """Proteinuria in g/g (or g/day) from the text after a UPCR/proteinuria mention."""
     window = after[:50]
@@ -747,6 +750,9 @@ def proteinuria_g(after: str) -> float | None:
     unit = (m.group("u") or "").lower()
     if unit in ("mg/mg",):
         return value
+    if unit == "mg/mmol":
+        # UK/Australian units: 1 mmol creatinine is 113 mg, so 100 mg/mmol ~ 0.88 g/g.
+        return round(value * _MG_PER_MMOL_TO_G_PER_G, 3)
     if unit.startswith("mg"):
         return round(value / 1000.0, 3)
     if not unit and value >= 30:
