@@ -826,6 +826,17 @@ def test_a_note_weighing_lupus_against_another_cause_leaves_the_symptom_open() -
     assert statuses([heading, lupus])["active_severe_cns_lupus"] == "unknown"
 
 
+def test_past_nephritis_of_unknown_class_with_current_proteinuria_and_no_response_is_open() -> None:
+    past = mention("lupus_nephritis", "active_severe_lupus_nephritis", text="lupus nephritis", is_historical=True)
+    upcr = mention("proteinuria", "active_severe_lupus_nephritis", text="UPCR", attrs={"protein_g": 0.4})
+    assert statuses([past])["active_severe_lupus_nephritis"] == "not_met"
+    assert statuses([past, upcr])["active_severe_lupus_nephritis"] == "unknown"
+    response = mention("renal_remission", "active_severe_lupus_nephritis", text="complete renal response")
+    assert statuses([past, upcr, response])["active_severe_lupus_nephritis"] == "not_met"
+    classed = replace(past, concept="ln_class", attrs={"classes": ["IV"]})
+    assert statuses([classed, upcr])["active_severe_lupus_nephritis"] == "not_met"
+
+
 def test_known_nephritis_with_casts_or_nephrotic_proteinuria_is_a_relapse() -> None:
     known = mention("ln_class", "active_severe_lupus_nephritis", text="class III LN", is_historical=True,
                     attrs={"classes": ["III"]})

@@ -67,6 +67,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     significant = [m for m in protein if m.attrs.get("protein_g", 0) >= rules["significant_proteinuria_g_per_g"]]
     sediment = [m for m in renal if m.concept == "active_sediment" and m.is_affirmed and recent(m, ctx, recent_days)]
     # "LN? nephrology consult requested": suspected, whatever else is pending.
+    pending_renal = [m for m in renal if m.concept in ("proteinuria", "renal_biopsy") and m.is_hypothetical]
     uncertain = [m for m in renal if m.concept in _LN and m.is_uncertain and not m.is_negated and not m.is_family]
 
     latest_status = sorted(current_ln + remission, key=sort_key)
@@ -127,6 +128,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return done(
             "unknown", f"History of lupus nephritis with current renal findings ({where(m)}); review needed.", []
         )
+    if history and not remission and not any(_classes(h) for h in history) and (protein or pending_renal):
+        # "History of lupus nephritis per patient report, details unknown; UPCR
+        # 0.4 g/g; nephrology referral placed": neither class nor response is known.
+        m = history[-1]
+        return done("unknown", f"Lupus nephritis in the past ({where(m)}) without class or response; review needed.", [])
     if history:
         m = history[-1]
         return done("not_met", f"Lupus nephritis only in the past ({where(m)}), no current activity documented.", [])
