@@ -1305,6 +1305,8 @@ CHRONIC_CASES = [
          has("uncontrolled_illness", attrs={"illness": "cancer"})),
     case("chronic-neoadjuvant-chemo", "ER-/HER2+ breast cancer on neoadjuvant chemo; premenopausal.",
          has("uncontrolled_illness", attrs={"illness": "cancer"})),
+    case("chronic-bp-was-high-dated", "Hypertension: told BP was high at a PCP visit in 2023, no readings since.",
+         has("uncontrolled_illness", "BP was high", attrs={"illness": "hypertension", "event_date": startswith("2023")})),
     case("chronic-copd-exac-abbreviation", "COPD: 3 exac in past 12 mo despite Trelegy.",
          has("uncontrolled_illness", "exac")),
     case("chronic-a1c-dated-by-its-value", "T2DM - A1c 9.5% 07/2022 per outside, none since.",
