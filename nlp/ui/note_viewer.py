@@ -104,7 +104,26 @@ def note_viewer(note_id: str, text: str, spans: Sequence[Span], focus: str | Non
     except Exception:  # no v2 components (old Streamlit): a static, escaped rendering without selection
         st.html(note_html(text, spans, focus))
         return None
-    sel = getattr(result, "selection", None) if result is not None else None
+    return checked_selection(getattr(result, "selection", None) if result is not None else None, note_id, text)
+
+
+def current_selection(key: str, note_id: str, text: str) -> dict[str, Any] | None:
+    """The viewer's selection as Streamlit holds it now (for a button callback).
+
+    A callback runs before the script, with the arguments its button was
+    drawn with; reading the component's state here instead means a
+    selection made after that drawing is not lost.
+    """
+    state = st.session_state.get(key)
+    try:
+        sel = state["selection"] if state is not None else None
+    except (KeyError, TypeError):
+        sel = getattr(state, "selection", None)
+    return checked_selection(sel, note_id, text)
+
+
+def checked_selection(sel: Any, note_id: str, text: str) -> dict[str, Any] | None:
+    """A selection from the browser, checked against the note (offsets in range, non-blank), or None."""
     if not isinstance(sel, dict) or sel.get("note_id") != note_id:
         return None
     try:

@@ -33,7 +33,7 @@ from nlp.ui.html import (
     status_badge,
     timeline_html,
 )
-from nlp.ui.note_viewer import note_viewer
+from nlp.ui.note_viewer import current_selection, note_viewer
 from nlp.ui.state import Ctx, flash, go
 
 PAGE = 5
@@ -201,6 +201,10 @@ def _unlock(store: ReviewStore, reviewer: str, pid: str, head: int) -> None:
     )
 
 
+def _viewer_key(note: NoteRecord) -> str:
+    return f"{K}-viewer-{note.note_id}"
+
+
 def _add_evidence(
     store: ReviewStore,
     reviewer: str,
@@ -218,7 +222,7 @@ def _add_evidence(
             return
         occ = min(int(ss.get(f"{K}-quote-occ") or 1), len(starts)) - 1
         start, end = starts[occ], starts[occ] + len(quote)
-    elif selection is not None:
+    elif (selection := current_selection(_viewer_key(note), note.note_id, note.text) or selection) is not None:
         start, end = selection["start"], selection["end"]
     else:
         flash("error", "Select text in the note, or quote it, first.")
@@ -601,7 +605,7 @@ def _notes_panel(ctx: Ctx, pid: str, review: PatientReview, locked: bool) -> Non
         focus = None
     st.html(legend_html(dict.fromkeys(s.criterion_id for s in spans)))
     with st.container(key=f"{K}-note-view"):
-        selection = note_viewer(note.note_id, note.text, spans, focus, key=f"{K}-viewer-{note.note_id}")
+        selection = note_viewer(note.note_id, note.text, spans, focus, key=_viewer_key(note))
 
     with st.expander("Add evidence the tool missed", expanded=selection is not None):
         if selection is not None:
