@@ -16,7 +16,7 @@ from functools import lru_cache
 from typing import Any
 
 from nlp.resources import load_json, pipelines_dir, protocol
-from nlp.temporal import DateMention, find_dates, find_durations
+from nlp.temporal import CARDINAL_WORDS, TENS_WORDS, DateMention, find_dates, find_durations
 
 
 @dataclass(frozen=True, slots=True)
@@ -633,12 +633,6 @@ _AGE_NUM = re.compile(r"\d{1,3}")
 # A checklist's threshold before the age it checks: "Age >= 18 (29 y)".
 _AGE_THRESHOLD = re.compile(r"^\s*age\s*(?:>=|\u2265|>|at\s+least)\s*18\b", re.IGNORECASE)
 _DOB_DATE = re.compile(r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|born(?:\s+(?:on|in))?|\bb\.)[:\s]+(.*)$", re.IGNORECASE)
-_UNITS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-    "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
-    "seventeen": 17, "eighteen": 18, "nineteen": 19,
-}  # fmt: skip
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 _DECADE = re.compile(
     r"\b(?:(?P<part>early|mid|late)[\s-]*)?(?:(?P<word>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)|(?P<num>[2-9]0)'?s)\b",
     re.IGNORECASE,
@@ -655,7 +649,7 @@ def age_years(span_text: str) -> int | None:
     """
     decade = _DECADE.search(span_text)
     if decade:
-        base = _TENS[decade.group("word").lower()[:-3] + "y"] if decade.group("word") else int(decade.group("num"))
+        base = TENS_WORDS[decade.group("word").lower()[:-3] + "y"] if decade.group("word") else int(decade.group("num"))
         return base + _PART_OFFSET.get((decade.group("part") or "").lower(), 0)
     words = _number_words(span_text)
     if words is not None:
@@ -673,10 +667,10 @@ def _number_words(text: str) -> int | None:
     """``thirty-nine`` -> 39, ``seventeen`` -> 17; ``None`` without number words."""
     total = None
     for word in re.findall(r"[a-z]+", text.lower()):
-        if word in _TENS:
-            total = (total or 0) + _TENS[word]
-        elif word in _UNITS:
-            total = (total or 0) + _UNITS[word]
+        if word in TENS_WORDS:
+            total = (total or 0) + TENS_WORDS[word]
+        elif word in CARDINAL_WORDS:
+            total = (total or 0) + CARDINAL_WORDS[word]
     return total
 
 
