@@ -831,6 +831,31 @@ POS = {"result": "positive"}
 NEG = {"result": "negative"}
 
 ANTIBODY_CASES = [
+    case("ab-quoted-csv-export",
+         'Labs:\n"DSDNA AB IGG","187","IU/mL","<=9","H","2025-01-14"\n"SM AB","<0.2","AI","<1.0","","2025-01-14"',
+         has("anti_dsdna", attrs=POS), has("anti_sm", attrs=NEG)),
+    case("ab-pipe-export-with-reference-column",
+         "TEST|RESULT|UNITS|REF|FLAG|DATE\nDNA (DS) ANTIBODY|4|IU/mL|<=9||2025-09-02\n"
+         "CHROMATIN AB IGG|>8.0|AI|0.0-0.9|H|2025-09-02\nSMITH AB|0.2|AI|0.0-0.9||2025-09-02",
+         has("anti_dsdna", attrs=NEG), has("anti_chromatin", attrs=POS), has("anti_sm", attrs=NEG)),
+    case("ab-hl7-obx-segments",
+         "OBX|1|NM|5130-0^DNA DOUBLE STRAND AB^LN||412|IU/mL|0-29|H|||F|||20241105\n"
+         "OBX|2|NM|SM^SMITH AB IGG^L||0.3|AI|0.0-0.9|N|||F|||20241105",
+         has("anti_dsdna", attrs=POS), has("anti_sm", attrs=NEG)),
+    case("ab-bands-written-bound-first",
+         " dsDNA Ab, IgG (EIA)  12 IU/mL   Reference: <10 negative, 10-15 equivocal, >15 positive\n"
+         " Nucleosome Ab, IgG   2.6 index  Reference: negative <1.0 index",
+         has("anti_dsdna", attrs=NEG), has("anti_chromatin", attrs=POS)),
+    case("ab-results-on-the-lines-below",
+         "fax:\nAnti-dsDNA Ab\n      2                        IU/mL    0-9\nChromatin (Nucleosomal)\nAntibody\n"
+         "                 5.8     High     AI    0.0-0.9\nSm Antibody\n     <0.2               AI      0.0-0.9",
+         has("anti_dsdna", attrs=NEG), has("anti_chromatin", attrs=POS), has("anti_sm", attrs=NEG)),
+    case("ab-portal-screenshot-and-see-comment",
+         "dsDNA Antibody\nYour value\nNegative\nStandard range\nNegative\n\n"
+         "Labs 10/07:\n SMITH AB ............ SEE COMMENT\n COMMENT: result 4.2 AI; reference <1.0 AI.",
+         has("anti_dsdna", attrs=NEG), has("anti_sm", attrs=POS)),
+    case("ab-smith-ena-row", "SMITH (ENA) AB        NEG\nRNP (ENA) AB          POS",
+         has("anti_sm", attrs=NEG)),
     case("ab-plus-sign-before-at-diagnosis", "33F, SLE since 2015 (anti-Sm+ at dx), h/o class III LN 2017.",
          has("anti_sm", attrs={"result": "positive"})),
     case("ab-csv-reference-column", "lab,value,unit,ref,flag,date\nSm Ab,0.3,AI,0.0-0.9,,2025-10-20\nNucleosome Ab,1.6,AI,0.0-0.9,,2025-10-20",

@@ -193,6 +193,31 @@ def _past_inline_section(span: Span, text: str) -> bool:
 _RENAL_LABELS = {"PROTEINURIA", "ACTIVE_SEDIMENT", "RENAL_REMISSION"}
 
 
+# The rest of a test's line when its result is printed below it: "Anti-dsDNA Ab",
+# "SMITH AB ...... SEE COMMENT", "IFA (DSDNA)".
+_LINE_REST_NO_RESULT = re.compile(
+    r"[\s.:\-]*(?:(?:antibod(?:y|ies)|abs?|igg|see\s+comment|\(\s*[\w-]+\s*\))[\s.:\-]*)*", re.IGNORECASE
+)
+_LABEL_ONLY_LINE = re.compile(
+    r"^[ \t]*(?:your\s+value|result|value|comment|standard\s+range|reference\s+range)[ \t]*:?[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def _result_below(text: str, span: Span, spans: list[Span], i: int, cutoff: float | None) -> values.LabResult | None:
+    """A result printed on the lines under its test name (faxed columns, portal
+    screenshots, "SEE COMMENT" rows), up to the next test or a blank line."""
+    line_end = text.find("\n", span.end_char)
+    if line_end < 0 or not _LINE_REST_NO_RESULT.fullmatch(text, span.end_char, line_end):
+        return None
+    stop = next((s.start_char for s in spans[i + 1 :] if s.start_char > line_end), len(text))
+    below = text[line_end + 1 : min(stop, line_end + 1 + 160)].split("\n\n", 1)[0]
+    below = _LABEL_ONLY_LINE.sub(" ", below)
+    below = re.sub(r"(?i)\b(?:comment|result)\s*:", " ", below).replace("\n", "  ")
+    below = re.sub(r"(?i);\s*(?=ref)", "  ", below)  # "result 4.2 AI; reference <1.0": one reading
+    return values.read_postfix_result(" " + below, cutoff) if below.strip() else None
+
+
 def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
     """Build the mentions of one processed note.
 
@@ -367,6 +392,8 @@ def _add_values(
             if column is not None:
                 after = column[0]
             result = None if in_score else values.read_postfix_result(after, cutoff)
+            if result is None and not in_score and kind == "antibody":
+                result = _result_below(text, span, spans, i, cutoff)
             antibody_results[i] = result
             if result is None and not in_score:
                 result = values.read_prefix_result(before)

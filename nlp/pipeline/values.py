@@ -61,7 +61,7 @@ _CONNECTOR = re.compile(
 
 def _cut_window(text: str) -> str:
     """Stop a result window at clause breaks so it reads one test's result."""
-    m = re.search(r"[;\n]|(?<![.\d])\.\s|,\s+(?=[A-Za-z]{2,}\s*(?:[:=]|\d))", text)
+    m = re.search(r"[;\n]|(?<![.\d])\.\s|,\s+(?!Ig[GMA]\b)(?=[A-Za-z]{2,}\s*(?:[:=]|\d))", text)
     return text[: m.start()] if m else text
 
 
@@ -87,9 +87,18 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     after = re.sub(r"^[ \t]+\.(?=[ \t])", " ", after)
     # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") and CSV rows
     # ("anti-Smith,positive,negative,A") read like spaced columns.
-    csv_row = bool(re.match(r",(?=\S)", after))
+    first_line = after.split("\n", 1)[0]
+    if '","' in first_line[:40]:
+        # A quoted CSV export: '"DSDNA AB IGG","187","IU/mL","<=9","H"'.
+        after = first_line.replace('"', "")
+    csv_row = bool(re.match(r"[^,\n]{0,12},(?=\S)", after)) and after.count(",") >= 2
     if csv_row:
         after = after.split("\n", 1)[0].replace(",", "  ")
+    # Pipe exports and HL7 OBX segments ("SMITH AB IGG^L||0.3|AI|0.0-0.9|N"):
+    # columns like a CSV row; the coding-system suffix is no result.
+    pipe_row = "|" in first_line[:20]
+    if pipe_row:
+        after = re.sub(r"^[^|\n]{0,12}?\^\w*", " ", after)
     window = _cut_window(after.replace("|", " "))[:120]
     if re.match(r"\s*\+\s+(?!" + _RESULT_CONTEXT_WORD + r")(?:anti-?\s*)?[A-Za-z]{2,}", window, re.IGNORECASE):
         return None  # "dsDNA + Sm specimen hemolyzed": "+" joins two tests; not "anti-Sm+ at dx"
@@ -164,10 +173,10 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         return LabResult(banded[0], f"{detail} ({banded[1]})")
     ref = (
         pats.reference.search(tail)
-        or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail)
-        or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
+        or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><=?|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail)
+        or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><=?|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
         # A CSV row's reference column: "Sm Ab,0.3,AI,0.0-0.9,,2025-10-20".
-        or (csv_row and re.match(r"\s*(?:[a-zA-Z/%.]+\s+)?(?P<op>)(?P<lo>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<hi>\d+(?:\.\d+)?)(?!\d|/)", tail))
+        or ((csv_row or pipe_row) and re.match(r"\s*(?:[a-zA-Z/%.]+\s+)?(?P<op>)(?P<lo>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<hi>\d+(?:\.\d+)?)(?!\d|/)", tail))
     )
     if ref:
         lo = float(ref.group("lo"))
@@ -190,6 +199,10 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
 
 
 _BAND_POSITIVE = re.compile(r"\bpos(?:itive)?\s*[:=]?\s*(>=|\u2265|>)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
+# "Reference: <10 negative, 10-15 equivocal, >15 positive": the band's bound before its label.
+_BAND_POSITIVE_AFTER = re.compile(
+    r"(>=|\u2265|>)\s*(\d+(?:\.\d+)?)\s*(?:[A-Za-z/]+\s*)?(?:[:=]\s*)?pos(?:itive)?\b", re.IGNORECASE
+)
 _BAND_NEGATIVE = re.compile(r"\bneg(?:ative)?\s*[:=]?\s*(<=|\u2264|<)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
@@ -200,7 +213,7 @@ def _banded_result(value: float, tail: str) -> tuple[str, str] | None:
     positive; otherwise anything above the negative band is.
     """
     band = tail.split("\n", 1)[0]
-    pos = _BAND_POSITIVE.search(band)
+    pos = _BAND_POSITIVE.search(band) or _BAND_POSITIVE_AFTER.search(band)
     if pos:
         limit = float(pos.group(2))
         above = value > limit if pos.group(1) == ">" else value >= limit
