@@ -629,6 +629,16 @@ def test_a_course_told_in_full_is_a_treatment_history() -> None:
     assert statuses([told])["refractory_active_disease"] == "not_met"
 
 
+def test_a_doubted_length_leaves_the_second_drug_open() -> None:
+    day = date(2025, 2, 20)
+    steroid = drug("prednisone", "glucocorticoids", day, current=True)
+    aza = drug("azathioprine", "immunosuppressives", day, start="2024-10-01", current=True)
+    fills = drug("mycophenolate", "immunosuppressives", day, start="2024-11-01", last_use="2024-12-01", stopped=True)
+    assert _refractory(steroid, aza, fills) == "not_met"
+    recalled = drug("mycophenolate", "immunosuppressives", day, doubted=True)
+    assert _refractory(steroid, aza, fills, recalled) == "unknown"
+
+
 def test_an_undated_retelling_of_an_ended_trial_is_not_a_second_trial() -> None:
     first = drug("azathioprine", "immunosuppressives", date(2024, 8, 15), start="2023-09-01", duration_days=42,
                  stopped=True)

@@ -234,6 +234,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
 
     by_drug: dict[str, list[Interval]] = {}
     undated: set[str] = set()  # past use the notes give no dates for
+    doubted: set[str] = set()  # use whose dates or length the notes themselves doubt
     for m in sorted(drugs, key=sort_key):
         if not _usable(m):
             continue
@@ -244,6 +245,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             by_drug.setdefault(m.attrs["drug"], []).append(iv)
         if (iv is None or iv.start == iv.end) and m.is_historical and m.attrs["drug_class"] == "immunosuppressives":
             undated.add(m.attrs["drug"])
+        if m.attrs.get("doubted") and m.attrs["drug_class"] == "immunosuppressives":
+            # "pt thinks she took CellCept 'a year or two'": a length the note doubts.
+            doubted.add(m.attrs["drug"])
     _close_open_stops(by_drug, [m for m in drugs if _usable(m)])
     drug_class = {m.attrs["drug"]: m.attrs["drug_class"] for m in drugs}
     days = {
@@ -340,6 +344,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result("not_met", detail, evidence)
     # A drug whose use is dated elsewhere in the chart is placed, not "unplaced".
     unplaced = {d for d in undated - set(qualifying) if not any(iv.end > iv.start for iv in by_drug.get(d, []))}
+    unplaced |= doubted - set(qualifying)
     if vague_history:
         unplaced.add("an unnamed immunosuppressive")
     if not enough and has_steroid and unplaced and len(qualifying) + len(unplaced) >= rules["min_immunosuppressives"]:

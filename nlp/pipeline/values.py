@@ -509,6 +509,7 @@ _SWITCHED_TO = re.compile(
 
 
 _DOUBTED_DATE = re.compile(r"\b(?:unsure|not\s+sure|uncertain|cannot\s+recall|can't\s+recall)\b[^.;\n]{0,30}$", re.IGNORECASE)
+_HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
 _PAUSE_WORD = re.compile(r"held|on hold|paused", re.IGNORECASE)
 
 
@@ -568,11 +569,14 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         dates = []
     # "started by her previous rheumatologist - pt unsure when ("last year
     # sometime?")": a date the note itself doubts gives no start.
-    dates = [
+    kept = [
         dm
         for dm in dates
         if not _DOUBTED_DATE.search(window[: dm.start]) and not window[dm.end :].startswith(("?", " sometime?"))
     ]
+    if len(kept) < len(dates):
+        out["doubted"] = True
+    dates = kept
     for dm in dates:
         lead = window[: dm.start]
         if _END_CUE.search(lead) and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I)):
@@ -610,6 +614,12 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
                 out["start"] = dm.value.isoformat()
                 out["start_precision"] = dm.precision
     durations = [] if held else find_durations(window)  # "held 2 weeks": the pause's length
+    # "CellCept 'for about a year, maybe less'", "thinks she took it 'a year or two'":
+    # a length the note itself doubts is not documented use.
+    doubted = [d for d in durations if _HEDGED_LENGTH.search(window[max(0, d.start - 25) : d.end + 15])]
+    if doubted:
+        durations = [d for d in durations if d not in doubted]
+        out["doubted"] = True
     if durations:
         out["duration_days"] = durations[0].days
     # A parenthesis closed before the drug belongs to the drug before it:
