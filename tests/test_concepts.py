@@ -1450,6 +1450,8 @@ ACTIVITY_CASES = [
          has("records_pending", "records")),
     case("records-received-and-reviewed", "F/U. Ohio records received and reviewed: azathioprine 50 mg 02/2022.",
          has("records_received", "records received")),
+    case("records-with-their-source-arrived", "Outside records (Ohio) arrived: methotrexate 2016-2019, nothing else.",
+         has("records_received", "records (Ohio) arrived")),
     case("records-not-received-is-no-receipt", "No records received. Outside records not yet received.",
          has("records_received", negated=True), has("records_pending", "records not yet received"), lacks("records_received", "Outside")),
     case("records-request-not-answered", "Eastside has not answered our records request; no belimumab orders in our EHR.",
