@@ -856,6 +856,15 @@ ANTIBODY_CASES = [
          "dsDNA Antibody\nYour value\nNegative\nStandard range\nNegative\n\n"
          "Labs 10/07:\n SMITH AB ............ SEE COMMENT\n COMMENT: result 4.2 AI; reference <1.0 AI.",
          has("anti_dsdna", attrs=NEG), has("anti_sm", attrs=POS)),
+    case("ab-prose-compared-with-the-cutoff",
+         "f/u: her histone antibodies came back at 3.2, well above the lab's 1.0 cutoff. anti-Sm 0.4, below the cutoff.",
+         has("anti_histone", attrs=POS), has("anti_sm", attrs=NEG)),
+    case("ab-smith-sm-panel-row", "ENA panel:\n Smith (Sm) ........... DETECTED\n Sm/RNP ............... DETECTED",
+         has("anti_sm", "Smith (Sm)", attrs=POS)),
+    case("ab-name-split-over-lines-with-value-below",
+         "Results:\nANTI-HISTONE\nANTIBODY, IGG\n                        4.7\n                 UNITS        (0.0-0.9)\n"
+         "                                 HIGH",
+         has("anti_histone", attrs=POS)),
     case("ab-smith-ena-row", "SMITH (ENA) AB        NEG\nRNP (ENA) AB          POS",
          has("anti_sm", attrs=NEG)),
     case("ab-plus-sign-before-at-diagnosis", "33F, SLE since 2015 (anti-Sm+ at dx), h/o class III LN 2017.",

@@ -196,7 +196,7 @@ _RENAL_LABELS = {"PROTEINURIA", "ACTIVE_SEDIMENT", "RENAL_REMISSION"}
 # The rest of a test's line when its result is printed below it: "Anti-dsDNA Ab",
 # "SMITH AB ...... SEE COMMENT", "IFA (DSDNA)".
 _LINE_REST_NO_RESULT = re.compile(
-    r"[\s.:\-]*(?:(?:antibod(?:y|ies)|abs?|igg|see\s+comment|\(\s*[\w-]+\s*\))[\s.:\-]*)*", re.IGNORECASE
+    r"[\s.:,\-]*(?:(?:antibod(?:y|ies)|abs?|igg|see\s+comment|\(\s*[\w-]+\s*\))[\s.:,\-]*)*", re.IGNORECASE
 )
 _LABEL_ONLY_LINE = re.compile(
     r"^[ \t]*(?:your\s+value|result|value|comment|standard\s+range|reference\s+range)[ \t]*:?[ \t]*$",

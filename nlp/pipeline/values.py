@@ -68,6 +68,13 @@ def _cut_window(text: str) -> str:
 _RESULT_CONTEXT_WORD = r"(?:at|in|on|since|per|by|from|x|twice|again|before|when|during|with|ever|initially)\b"
 
 
+_VERSUS_CUTOFF = re.compile(
+    r"[\s,]*(?:[a-zA-Z/%]+[\s,]+)?(?:well\s+|just\s+|far\s+)?(?P<side>above|over|exceeds|exceeding|higher\s+than|below|under|within)"
+    r"\s+(?:the\s+)?(?:lab'?s\s+)?(?:\d+(?:\.\d+)?\s+)?(?:cut-?off|upper\s+limit|reference|normal|positive\s+threshold)",
+    re.IGNORECASE,
+)
+
+
 def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | None:
     """Read the result that follows a test name (``anti-dsDNA 87 IU/mL (H)``).
 
@@ -166,6 +173,11 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     if column_flag:
         label = "positive" if column_flag.group(1) == "H" else "negative"
         return LabResult(label, f"{detail} ({column_flag.group(1)})")
+    # "3.2, well above the lab's 1.0 cutoff": the note compares the value for us.
+    compared = _VERSUS_CUTOFF.match(tail)
+    if compared:
+        above = compared.group("side").lower() in ("above", "over", "exceeds", "exceeding", "higher than")
+        return LabResult("positive" if above else "negative", f"{detail} ({compared.group('side')} cutoff)")
     # The bands' own ";" is no clause break: read them from the uncut text.
     value_end = len(window) - len(rest.lstrip()) + num.end()
     banded = _banded_result(value, after[value_end : value_end + 80])
