@@ -1171,6 +1171,8 @@ MEDICATION_CASES = [
          has("drug", "CellCept", attrs={"duration_days": None, "doubted": True})),
     case("med-a-plain-length-is-kept", "MMF x 6 months.",
          has("drug", "MMF", attrs={"duration_days": 183, "doubted": None})),
+    case("med-something-like-is-uncertain", 'Meds: belimumab IV since 06/2022; "something like methotrexate" around 2015 per pt.',
+         has("drug", "methotrexate", uncertain=True), has("drug", "belimumab", uncertain=False)),
     case("med-never-on-rituximab", "She has never received rituximab.",
          has("drug", "rituximab", negated=True)),
     case("med-singular-corticosteroid-and-cy", "Treated with corticosteroid and a monthly bolus of CY since 4 months ago.",
