@@ -410,6 +410,8 @@ NEPHRITIS_CASES = [
          has("lupus_nephritis", negated=False)),
     case("ln-aside-exclusion-stays-in-its-aside", "Dx: active lupus nephritis class IV-G (A) with lupus TMA (TTP excluded).",
          has("lupus_nephritis", negated=False), has("sle", "lupus", negated=False)),
+    case("ln-in-partial-response", "UPCR 0.5 g/g - LN in partial response.",
+         has("renal_remission", "LN in partial response")),
     case("ln-concern-for-abbreviation-and-renal-bx",
          "Renal: new proteinuria - UPCR 1.4 g/g. Nephro: c/f LN, renal bx scheduled 08/12/2025.",
          has("lupus_nephritis", "LN", uncertain=True), has("renal_biopsy", "renal bx", hypothetical=True, uncertain=ANY)),
