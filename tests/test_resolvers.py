@@ -639,6 +639,17 @@ def test_a_doubted_length_leaves_the_second_drug_open() -> None:
     assert _refractory(steroid, aza, fills, recalled) == "unknown"
 
 
+def test_absent_findings_do_not_settle_a_pending_history() -> None:
+    quiet = mention("disease_active", "refractory_active_disease", text="synovitis", is_negated=True,
+                    sentence="Arthralgia without synovitis.")
+    pending = mention("records_pending", "refractory_active_disease", text="outside records still not received")
+    steroid = drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True)
+    assert statuses([steroid, quiet])["refractory_active_disease"] == "not_met"
+    assert statuses([steroid, quiet, pending])["refractory_active_disease"] == "unknown"
+    remission = mention("disease_inactive", "refractory_active_disease", text="clinical remission")
+    assert statuses([steroid, remission, pending])["refractory_active_disease"] == "not_met"
+
+
 def test_an_undated_retelling_of_an_ended_trial_is_not_a_second_trial() -> None:
     first = drug("azathioprine", "immunosuppressives", date(2024, 8, 15), start="2023-09-01", duration_days=42,
                  stopped=True)

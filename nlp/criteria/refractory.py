@@ -340,7 +340,19 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
     if enough and has_steroid and active is True:
         return result("met", detail, evidence)
-    if active is False:
+    pending_records = [m for m in mentions if m.concept == "records_pending" and not m.is_negated]
+    # "No rheumatology records available. No other immunosuppressive ever, per
+    # pt and pharmacy list": a later explicit denial settles the history.
+    denials = [m for m in mentions if m.concept == "treatment_class" and m.is_negated and not m.is_hypothetical]
+    if pending_records and denials and sort_key(denials[-1]) > sort_key(pending_records[-1]):
+        pending_records = []
+    # "Ohio records received and reviewed: ...": the history they give is the history.
+    received = [m for m in mentions if m.concept == "records_received" and m.is_affirmed]
+    if pending_records and received and sort_key(received[-1]) > sort_key(pending_records[-1]):
+        pending_records = []
+    # "Arthralgia without synovitis" is a weak sign of quiet disease: with the
+    # treatment history still pending it does not settle the criterion.
+    if active is False and not (weak and pending_records and not enough):
         return result("not_met", detail, evidence)
     # A drug whose use is dated elsewhere in the chart is placed, not "unplaced".
     unplaced = {d for d in undated - set(qualifying) if not any(iv.end > iv.start for iv in by_drug.get(d, []))}
@@ -357,17 +369,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     has_sle = any(m.concept == "sle" and m.is_affirmed and m.text.strip().lower() != "lupus" for m in mentions)
     if not enough and not has_sle and any(m.concept == "sle_lookalike" and m.is_affirmed for m in mentions):
         return result("not_met", detail + " No SLE diagnosis: a look-alike condition is documented instead.", evidence)
-    pending_records = [m for m in mentions if m.concept == "records_pending" and not m.is_negated]
-    # "No rheumatology records available. No other immunosuppressive ever, per
-    # pt and pharmacy list": a later explicit denial settles the history.
-    denials = [m for m in mentions if m.concept == "treatment_class" and m.is_negated and not m.is_hypothetical]
-    if pending_records and denials and sort_key(denials[-1]) > sort_key(pending_records[-1]):
-        pending_records = []
-    # "Ohio records received and reviewed: ...": the history they give is the history.
-    received = [m for m in mentions if m.concept == "records_received" and m.is_affirmed]
-    if pending_records and received and sort_key(received[-1]) > sort_key(pending_records[-1]):
-        pending_records = []
-    if pending_records and not enough and active is not False:
+    if pending_records and not enough:
         return result(
             "unknown",
             detail + f" Outside treatment records are still pending ({where(pending_records[-1])}); review needed.",
