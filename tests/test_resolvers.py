@@ -650,6 +650,20 @@ def test_absent_findings_do_not_settle_a_pending_history() -> None:
     assert statuses([steroid, remission, pending])["refractory_active_disease"] == "not_met"
 
 
+def test_a_year_only_retelling_of_a_dated_trial_is_the_same_trial() -> None:
+    fills = drug("mycophenolate", "immunosuppressives", date(2025, 1, 10), start="2024-03-01", last_use="2024-04-01",
+                 stopped=True)
+    retold = drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2024-01-01",
+                  start_precision="year", duration_days=61)
+    others = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("azathioprine", "immunosuppressives", date(2025, 2, 1), start="2024-01-01", current=True),
+    ]
+    assert _refractory(fills, *others) == "not_met"
+    assert _refractory(fills, retold, *others) == "not_met"  # not 31 + 61 days
+    assert _refractory(retold, *others) == "not_met"  # 61 days on its own
+
+
 def test_an_undated_retelling_of_an_ended_trial_is_not_a_second_trial() -> None:
     first = drug("azathioprine", "immunosuppressives", date(2024, 8, 15), start="2023-09-01", duration_days=42,
                  stopped=True)

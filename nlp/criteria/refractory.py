@@ -106,7 +106,16 @@ def _retells_ended_trial(iv: Interval, earlier: list[Interval]) -> bool:
     the later mention is the same trial told again, not a second one.
     """
     a = iv.mention.attrs
-    if iv.open_end or not a.get("duration_days") or any(a.get(k) for k in ("start", "end", "last_use")):
+    if iv.open_end or not a.get("duration_days"):
+        return False
+    if a.get("start") and a.get("start_precision") == "year" and not any(a.get(k) for k in ("end", "last_use")):
+        # "only ~2 months taken in 2024" after fills dated 03/2024 and 04/2024:
+        # the same trial, told with less precision.
+        return any(
+            e.start.year == iv.start.year and e.mention.note_id != iv.mention.note_id and e.mention.attrs.get("start")
+            for e in earlier
+        )
+    if any(a.get(k) for k in ("start", "end", "last_use")):
         return False
     return any(not e.open_end and e.end < iv.start and e.mention.note_id != iv.mention.note_id for e in earlier)
 
