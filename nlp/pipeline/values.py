@@ -525,6 +525,23 @@ _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+t
 _PAUSE_WORD = re.compile(r"held|on hold|paused", re.IGNORECASE)
 
 
+_STOPPED_MONTH_DAY = re.compile(
+    r"\b(?:stopped|discontinued|d/c(?:'?d)?|held|ended)\s+(?:on\s+)?(\d{1,2})/(\d{1,2})\b(?!/|\d)", re.IGNORECASE
+)
+
+
+def _month_day_before(month: int, day: int, note_date: date) -> date | None:
+    """The last ``month/day`` on or before ``note_date``, or None if not a real day."""
+    for year in (note_date.year, note_date.year - 1):
+        try:
+            d = date(year, month, day)
+        except ValueError:
+            return None
+        if d <= note_date:
+            return d
+    return None
+
+
 def _only_paused(text: str) -> bool:
     """Whether every stop word in ``text`` is a pause ("held", "on hold"), none an end."""
     words = [m.group(0) for m in _STOPPED.finditer(text)]
@@ -651,6 +668,13 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         and not re.search(r"\b(?:and|then|but)\b|[;,]", own[-30:][stop_words[-1].end() :])
     )
     out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or stopped_before)
+    month_day = _STOPPED_MONTH_DAY.search(window[:120]) if out["stopped"] and out["end"] is None else None
+    if month_day and note_date is not None:
+        # "(stopped 04/20)" in a 2024 note: April 20 of the note's year (or the
+        # year before when that day is still ahead), not April 2020.
+        end = _month_day_before(int(month_day.group(1)), int(month_day.group(2)), note_date)
+        if end is not None and (out["start"] is None or end.isoformat() >= out["start"]):
+            out["end"] = end.isoformat()
     if out["stopped"] and out["ongoing"] and out["end"] is None and _only_paused(window[:120]):
         # "mycophenolate (since 01/2024; held during CYC)": taken from then
         # until a pause that is still going on, not a trial that ended then.
