@@ -606,8 +606,14 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     if len(kept) < len(dates):
         out["doubted"] = True
     dates = kept
+    # "Off mycophenolate since 05/2024 (taken since 2021)": the first "since" dates the stop.
+    off_before = bool(re.search(r"\b(?:off|stopped|discontinued)\s*$", before[-15:], re.IGNORECASE))
     for dm in dates:
         lead = window[: dm.start]
+        if off_before and out["end"] is None and re.search(r"\bsince\s*$", lead, re.IGNORECASE):
+            out["end"] = dm.period_end.isoformat()
+            out["stopped"] = True
+            continue
         if _END_CUE.search(lead) and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I)):
             if out["end"] is None:
                 out["end"] = dm.period_end.isoformat()
@@ -633,6 +639,10 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
             last = out.get("last_use")
             if last is None or dm.value.isoformat() > last:
                 out["last_use"] = dm.value.isoformat()
+    if out["start"] and out["end"] and out["end"] < out["start"]:
+        # "rituximab x2 - Completed - 2023-11-02, 2023-11-16": the dates of
+        # use after a stop word, not a start after its end.
+        out["start"], out["last_use"], out["end"] = out["end"], out["start"], None
     if out["start"] is None:
         # "azathioprine since 2022; prednisone 10 mg": a start before a
         # semicolon is the previous drug's.
