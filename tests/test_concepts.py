@@ -275,6 +275,8 @@ SLE_CASES = [
          has("sle", "SLE", uncertain=False), has("disease_active", "SLE flare", uncertain=True)),
     case("cns-both-possible", 'Neurology: "hepatic encephalopathy and NPSLE both possible; cannot distinguish at present."',
          has("npsle", "NPSLE", uncertain=True)),
+    case("cns-npsle-to-be-considered", "Ddx: seizures vs TIA; NPSLE to be considered if SLE is confirmed - not excluded.",
+         has("npsle", "NPSLE", uncertain=True)),
     case("cns-npsle-vs-another-cause", "?seizure - NPSLE vs vasovagal/pregnancy-related; EEG booked 10/8.",
          has("npsle", "NPSLE", uncertain=True)),
     case("sle-suspected-after-the-name", "Inflammatory arthritis with positive dsDNA — SLE suspected, not yet established.",
