@@ -24,6 +24,8 @@ _DIAGNOSIS_DOUBT = re.compile(
 )
 
 
+# Symptoms a note may say lupus did not cause ("migraine, not SLE").
+_SYMPTOM = r"(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)"
 # "Headaches attributed to OSA, not lupus": lupus is denied as the cause of
 # something, not as the patient's disease.
 _CAUSE_DENIED = re.compile(
@@ -32,11 +34,11 @@ _CAUSE_DENIED = re.compile(
     r"(?:lupus|SLE)\b|\b(?:not|rather\s+than)\s+(?:due|related|secondary|attributable)\s+to\s+(?:her\s+|his\s+|the\s+)?"
     r"(?:lupus|SLE)\b"
     # "migraine, not SLE", "headache not SLE-related": a symptom's cause.
-    r"|\b(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)\b"
+    r"|\b" + _SYMPTOM + r"\b"
     r"[^.;\n]{0,25}?(?:,|-|\u2013)?\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\b"
     r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b"
     # "post-dural puncture headache, resolved after blood patch; not lupus."
-    r"|\b(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)\b"
+    r"|\b" + _SYMPTOM + r"\b"
     r"[^.\n]{0,90}?;\s*not\s+(?:lupus|SLE)\s*(?:[.;,]|$)",
     re.IGNORECASE,
 )

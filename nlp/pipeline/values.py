@@ -522,7 +522,8 @@ _SWITCHED_TO = re.compile(
 
 _DOUBTED_DATE = re.compile(r"\b(?:unsure|not\s+sure|uncertain|cannot\s+recall|can't\s+recall)\b[^.;\n]{0,30}$", re.IGNORECASE)
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
-_PAUSE_WORD = re.compile(r"held|on hold|paused", re.IGNORECASE)
+# "since 05/2023" right before a date: use that began then and goes on.
+_SINCE_BEFORE = re.compile(r"\bsince\s*$", re.IGNORECASE)
 
 
 _STOPPED_MONTH_DAY = re.compile(
@@ -543,9 +544,9 @@ def _month_day_before(month: int, day: int, note_date: date) -> date | None:
 
 
 def _only_paused(text: str) -> bool:
-    """Whether every stop word in ``text`` is a pause ("held", "on hold"), none an end."""
-    words = [m.group(0) for m in _STOPPED.finditer(text)]
-    return bool(words) and all(_PAUSE_WORD.fullmatch(w) for w in words)
+    """Whether every stop word in ``text`` is the pause "held", none an end."""
+    words = [m.group(0).lower() for m in _STOPPED.finditer(text)]
+    return bool(words) and all(w == "held" for w in words)
 
 
 def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, Any]:
@@ -588,7 +589,7 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     window = _SHORT_HOLD.sub(lambda m: " " * len(m.group(0)), window)
     dates = find_dates(window, note_date)
     held = _HOLD.search(window[: dates[0].start] if dates else window[:30]) or _HOLD.search(before[-12:])
-    if held and dates and re.search(r"\bsince\s*$", window[: dates[0].start], re.IGNORECASE):
+    if held and dates and _SINCE_BEFORE.search(window[: dates[0].start]):
         # "MMF (HELD since 2023 - pt not taking)": stopped then, not paused.
         out["end"] = dates[0].period_end.isoformat()
         out["stopped"] = True
@@ -610,7 +611,7 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
     off_before = bool(re.search(r"\b(?:off|stopped|discontinued)\s*$", before[-15:], re.IGNORECASE))
     for dm in dates:
         lead = window[: dm.start]
-        if off_before and out["end"] is None and re.search(r"\bsince\s*$", lead, re.IGNORECASE):
+        if off_before and out["end"] is None and _SINCE_BEFORE.search(lead):
             out["end"] = dm.period_end.isoformat()
             out["stopped"] = True
             continue
@@ -621,7 +622,7 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
             out["start"] = dm.value.isoformat()
             out["start_precision"] = dm.precision
             # "since 05/2023" means still taking it at the note date.
-            out["ongoing"] = bool(re.search(r"\bsince\s*$", lead, re.IGNORECASE))
+            out["ongoing"] = bool(_SINCE_BEFORE.search(lead))
             # "CYC 2013": a bare date by the drug says when it was given, not
             # that use began then and went on.
             # Not "MTX (06/2023-)" (open range) nor "MMF -> AZA 03/2025" (a switch).
@@ -631,7 +632,7 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
                 and not re.match(r"\s*[-\u2013]\s*(?:\)|$|present|now|current|ongoing|today)", window[dm.end :], re.I)
                 and not _SWITCHED_TO.search(before)
             )
-        elif re.search(r"\bsince\s*$", lead, re.IGNORECASE) and dm.value.isoformat() < out["start"]:
+        elif _SINCE_BEFORE.search(lead) and dm.value.isoformat() < out["start"]:
             # "resumed 03/19/2025 ... and otherwise taken continuously since 2020"
             out["start"], out["start_precision"], out["ongoing"] = dm.value.isoformat(), dm.precision, True
         else:
