@@ -940,6 +940,28 @@ ANTIBODY_CASES = [
          "dsDNA Ab (IU/mL)       8           41  H         145  H\n"
          "C3 (mg/dL)          102            78            64  L",
          has("anti_dsdna", "dsDNA", attrs={"result": "positive", "result_date": "2025-01-13"})),
+    case("ab-flowsheet-blank-latest-cell-and-reference-column",
+         "Serology flowsheet:\n"
+         "                  02/14/2023   02/20/2024   08/20/2024\n"
+         " dsDNA (IU/mL)      <1            6            64 H      [ref 0-9]\n"
+         " Smith Ab (AI)      0.2           0.1          --        [ref <1.0]",
+         has("anti_dsdna", "dsDNA", attrs={"result": "positive", "result_date": "2024-08-20"}),
+         has("anti_sm", "Smith Ab", attrs={"result": "negative", "result_date": "2024-02-20"})),
+    case("ab-panel-header-cutoff-reads-bare-rows",
+         "LAB (multiplex, collected 06/11/2024), positive cutoff 1.0 AI unless stated:\n"
+         "dsDNA .......... 3 IU/mL (pos >=10)\n"
+         "Chromatin ...... 0.3 AI\n"
+         "Sm ............. 0.5 AI\n"
+         "Histone ........ 1.8 AI",
+         has("anti_dsdna", attrs=NEG), has("anti_chromatin", attrs=NEG), has("anti_sm", attrs=NEG),
+         has("anti_histone", attrs=POS)),
+    case("ab-panel-cutoff-not-across-blank-line",
+         "Panel cutoff 1.0 AI.\n\nSm ............. 0.5 AI",
+         has("anti_sm", attrs={"result": None})),
+    case("ab-bare-sm-below-operator", "Repeat ENA drawn 08/12/2025: Sm <0.2 AI, negative; RNP <0.2 AI, negative.",
+         has("anti_sm", "Sm", attrs=NEG)),
+    case("ab-bare-sm-method-in-parentheses", "Sm (EliA)  0.9 U/mL  (<7 negative, 7-10 equivocal, >10 positive)",
+         has("anti_sm", "Sm", attrs=NEG)),
     case("ab-flowsheet-word-cells-latest-column",
          "             Jan 2024     Jun 2024     Dec 2024\n"
          "anti-Sm Ab   Positive     Negative     Negative",

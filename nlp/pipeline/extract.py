@@ -391,7 +391,8 @@ def _add_values(
             )
             if column is not None:
                 after = column[0]
-            result = None if in_score else values.read_postfix_result(after, cutoff)
+            panel = values.panel_cutoff(text, span.start_char) if kind == "antibody" else None
+            result = None if in_score else values.read_postfix_result(after, cutoff, panel)
             if result is None and not in_score and kind == "antibody":
                 result = _result_below(text, span, spans, i, cutoff)
             antibody_results[i] = result

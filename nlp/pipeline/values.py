@@ -75,7 +75,9 @@ _VERSUS_CUTOFF = re.compile(
 )
 
 
-def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | None:
+def read_postfix_result(
+    after: str, cutoff: float | None = None, panel: tuple[float, str | None] | None = None
+) -> LabResult | None:
     """Read the result that follows a test name (``anti-dsDNA 87 IU/mL (H)``).
 
     Parameters
@@ -85,6 +87,10 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
     cutoff:
         Positive-at-or-above cutoff used only for a bare number with no
         reference range and no flag; such results are marked uncertain.
+    panel:
+        The cutoff and unit a panel header states for its rows ("positive
+        cutoff 1.0 AI unless stated"), from :func:`panel_cutoff`; it decides a
+        bare number in that unit before the default cutoff does.
     """
     pats = lab_patterns()
     # Exported notes keep HTML entities ("Anti-Sm &lt;0.2 AI"); the ";" in them
@@ -203,11 +209,40 @@ def read_postfix_result(after: str, cutoff: float | None = None) -> LabResult | 
         return LabResult("positive" if above else "negative", ref_text)
     if op.startswith("<"):
         return LabResult("negative", detail)
+    if panel is not None and (panel[1] is None or re.match(r"\s*" + re.escape(panel[1]) + r"\b", tail, re.IGNORECASE)):
+        return LabResult("positive" if value >= panel[0] else "negative", f"{detail} (panel cutoff {panel[0]:g})")
     if cutoff is None:
         return None
     return LabResult(
         "positive" if value >= cutoff else "negative", f"{detail} (default cutoff {cutoff:g})", uncertain=True
     )
+
+
+_PANEL_CUTOFF = re.compile(
+    r"\b(?:positive\s+)?cut-?off\s*(?:of\s+|is\s+|[:=]\s*|>=?\s*|\u2265\s*)?(?P<num>\d+(?:\.\d+)?)"
+    r"\s*(?P<unit>AI|U/mL|IU/mL|EU/mL|EU|units?)?",
+    re.IGNORECASE,
+)
+
+
+def panel_cutoff(text: str, start: int) -> tuple[float, str | None] | None:
+    """The cutoff a panel's header states for the rows under it.
+
+    "LAB (multiplex, collected 06/11/2024), positive cutoff 1.0 AI unless
+    stated:" then "Sm ...... 0.5 AI": the row has no range of its own, so the
+    header's cutoff reads it. Only the lines above the row in the same block
+    (no blank line between) are searched, nearest first.
+    """
+    block_start = text.rfind("\n\n", 0, start)
+    line_start = text.rfind("\n", 0, start)
+    if line_start < 0 or line_start < block_start:
+        return None
+    lines = text[max(block_start, 0) : line_start].split("\n")
+    for line in reversed(lines[-12:]):
+        m = _PANEL_CUTOFF.search(line)
+        if m:
+            return float(m.group("num")), m.group("unit")
+    return None
 
 
 _BAND_POSITIVE = re.compile(r"\bpos(?:itive)?\s*[:=]?\s*(>=|\u2265|>)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
@@ -363,6 +398,13 @@ _CELL = re.compile(
     r"|(?:pos(?:itive)?|neg(?:ative)?|(?:not\s)?detected|(?:non-?)?reactive)(?!\w))",
     re.IGNORECASE,
 )
+# A row's cells with "--" for a date that has no value.
+_CELL_OR_BLANK = re.compile(_CELL.pattern + r"|(?<!\S)(?P<blank>--|\u2013|\u2014)(?!\S)", re.IGNORECASE)
+# A reference column at the end of a row: "[ref 0-9]", "(ref <1.0)".
+_ROW_REFERENCE = re.compile(
+    r"\s*[\[(]\s*ref(?:erence)?\.?\s*:?\s*(?:[<>]=?\s*)?\d+(?:\.\d+)?(?:\s*[-\u2013]\s*\d+(?:\.\d+)?)?\s*[\])]\s*$",
+    re.IGNORECASE,
+)
 # What may follow the test name before the cells: "(IU/mL)", a unit, "Ab".
 _ROW_LABEL_TAIL = re.compile(
     r"^\s*(?:\([^()\n]*\)\s*)*(?:(?!(?:pos|neg|not|detected|reactive|non)\w*)[A-Za-z/%]+\s*)?", re.IGNORECASE
@@ -389,8 +431,12 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
     """
     line_start, line_end = _line_bounds(text, start, end)
     row = text[end:line_end]
+    # "64 H   [ref 0-9]": a reference column after the cells reads every cell.
+    reference = _ROW_REFERENCE.search(row)
+    if reference:
+        row = row[: reference.start()]
     label = _ROW_LABEL_TAIL.match(row)
-    cells = list(_CELL.finditer(row, label.end() if label else 0))
+    cells = list(_CELL_OR_BLANK.finditer(row, label.end() if label else 0))
     if len(cells) < 2 or row[cells[-1].end() :].strip():
         return None
     if text[line_start:start].strip():
@@ -405,8 +451,12 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
         if len(dates) >= 2:
             if len(dates) != len(cells):
                 return None
-            latest = max(range(len(dates)), key=lambda i: dates[i].value)
-            return cells[latest].group(0), dates[latest]
+            filled = [i for i in range(len(dates)) if cells[i].group("blank") is None]
+            if not filled:
+                return None
+            latest = max(filled, key=lambda i: dates[i].value)
+            cell = cells[latest].group(0)
+            return (f"{cell} {reference.group(0).strip()}" if reference else cell), dates[latest]
         pos = above_start - 1
     return None
 
