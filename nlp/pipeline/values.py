@@ -599,7 +599,7 @@ def _only_paused(text: str) -> bool:
     return bool(words) and all(w == "held" for w in words)
 
 
-def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, Any]:
+def drug_exposure(before: str, after: str, note_date: date | None, after_drug: bool = False) -> dict[str, Any]:
     """Read dates, durations and status around one drug mention.
 
     Parameters
@@ -610,6 +610,9 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         Sentence text between this drug mention and the next one (or sentence end).
     note_date:
         The note's date, for relative dates.
+    after_drug:
+        Whether ``before`` starts at a previous drug mention rather than at
+        the sentence start.
 
     Returns
     -------
@@ -700,6 +703,8 @@ def drug_exposure(before: str, after: str, note_date: date | None) -> dict[str, 
         lead_in = before[-60:]
         lead_in = lead_in[lead_in.rfind(";") + 1 :]
         for dm in find_dates(lead_in, note_date):
+            if after_drug and re.match(r"\s*\)?\s*,", lead_in[dm.end :]):
+                continue  # "belimumab since 08/2023, prednisone 5 mg": belimumab's start
             if _START_CUE.search(lead_in[: dm.start]):
                 out["start"] = dm.value.isoformat()
                 out["start_precision"] = dm.precision
