@@ -66,7 +66,7 @@ DATE_RE = re.compile(
     r"(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>0?[1-9]|1[0-2])(?:-(?P<id>\d{1,2}))?\b)"
     r"|(?P<us>\b(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>(?:19|20)?\d\d)\b)"
     r"|(?P<my>\b(?P<mm>\d{1,2})/(?P<myy>(?:19|20)\d\d)\b)"
-    rf"|(?P<named>\b(?P<nd1>\d{{1,2}})?[\s-]*(?P<nm>{_MONTH_RE})[\s-]+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d)\b)"
+    rf"|(?P<named>\b(?:(?P<nd1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?)?[\s-]*(?P<nm>{_MONTH_RE})[\s-]+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d)\b)"
     r"|(?P<year>\b(?P<yy>(?:19|20)\d\d)\b(?![-/](?:0?[1-9]|1[0-2])\b))",
     re.IGNORECASE,
 )

@@ -1189,6 +1189,11 @@ MEDICATION_CASES = [
          has("drug", "prednisone", attrs={"start": None})),
     case("med-sentence-opening-since-dates-the-drug", "Since 2022, prednisone 5 mg daily.",
          has("drug", "prednisone", attrs={"start": startswith("2022")})),
+    case("med-stopped-the-same-day-as-the-dated-event-before",
+         "Positive home pregnancy test on 23rd January 2024. About 8/40 (LMP 19th December 2023). "
+         "Mycophenolate, which she had taken since 2021, was stopped the same day and azathioprine started on 24/01/2024.",
+         has("drug", "Mycophenolate", attrs={"start": startswith("2021"), "end": "2024-01-23", "stopped": True}),
+         has("drug", "azathioprine", attrs={"start": "2024-01-24"})),
     case("med-held-after-since-is-a-pause-not-an-end",
          "Meds: mycophenolate 1.5 g BID (since 01/2024; held during CYC), belimumab monthly (since 10/2024).",
          has("drug", "mycophenolate", attrs={"start": startswith("2024-01"), "ongoing": True, "stopped": False}),

@@ -419,7 +419,11 @@ def _add_values(
         elif kind == "drug":
             left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
             exposure = values.drug_exposure(
-                text[left : span.start_char], text[span.end_char : right], note_date, after_drug=left > sent.start_char
+                text[left : span.start_char],
+                text[span.end_char : right],
+                note_date,
+                after_drug=left > sent.start_char,
+                earlier=text[max(0, sent.start_char - 300) : sent.start_char],
             )
             mention.attrs.update(drug=meta["drug"], drug_class=meta["drug_class"], **exposure)
             mention.value = _drug_value(mention.attrs)

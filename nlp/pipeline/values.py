@@ -599,7 +599,29 @@ def _only_paused(text: str) -> bool:
     return bool(words) and all(w == "held" for w in words)
 
 
-def drug_exposure(before: str, after: str, note_date: date | None, after_drug: bool = False) -> dict[str, Any]:
+_SAME_DAY = re.compile(
+    r"^[^.;]{0,60}\b(?:stopped|discontinued|held|d/c'?d)\s+(?:on\s+)?(?:the\s+same\s+day|that\s+(?:same\s+)?day)\b",
+    re.IGNORECASE,
+)
+
+
+def _same_day_stop(window: str, earlier: str, note_date: date | None) -> str | None:
+    """The day a drug "was stopped the same day" as an event the text before dates.
+
+    "... a positive pregnancy test on 23rd January 2024. (LMP 19th December
+    2023). Mycophenolate ... was stopped the same day": the last date of the
+    earlier text outside parentheses, an aside's date is no event.
+    """
+    if not _SAME_DAY.search(window):
+        return None
+    plain = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), earlier)
+    dates = [dm for dm in find_dates(plain, note_date) if dm.precision == "day"]
+    return dates[-1].value.isoformat() if dates else None
+
+
+def drug_exposure(
+    before: str, after: str, note_date: date | None, after_drug: bool = False, earlier: str = ""
+) -> dict[str, Any]:
     """Read dates, durations and status around one drug mention.
 
     Parameters
@@ -613,6 +635,9 @@ def drug_exposure(before: str, after: str, note_date: date | None, after_drug: b
     after_drug:
         Whether ``before`` starts at a previous drug mention rather than at
         the sentence start.
+    earlier:
+        The note text of the sentences before this one, which "stopped the
+        same day" refers back to.
 
     Returns
     -------
@@ -745,6 +770,8 @@ def drug_exposure(before: str, after: str, note_date: date | None, after_drug: b
         # "mycophenolate (since 01/2024; held during CYC)": taken from then
         # until a pause that is still going on, not a trial that ended then.
         out["stopped"] = False
+    if out["stopped"] and out["end"] is None and earlier:
+        out["end"] = _same_day_stop(window[:100], earlier, note_date)
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
     # "remains on MMF": taken without a break since the chart last listed it.
