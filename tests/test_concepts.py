@@ -1194,6 +1194,20 @@ MEDICATION_CASES = [
          "Mycophenolate, which she had taken since 2021, was stopped the same day and azathioprine started on 24/01/2024.",
          has("drug", "Mycophenolate", attrs={"start": startswith("2021"), "end": "2024-01-23", "stopped": True}),
          has("drug", "azathioprine", attrs={"start": "2024-01-24"})),
+    case("med-pipe-table-start-and-stop-columns",
+         "MED RECONCILIATION\n"
+         "Drug | Start | Stop | Status | Comment\n"
+         "Belimumab 200 mg SC | 11/18/2024 | 11/29/2024 | On hold | 2 doses\n"
+         "Azathioprine 100 mg | 01/10/2023 | -- | Active |\n"
+         "Mycophenolate mofetil | 03/2020 | 11/2022 | Discontinued |\n"
+         "Prenatal vitamin | 06/2024 | | Active |",
+         has("drug", "Belimumab", attrs={"start": "2024-11-18", "end": "2024-11-29", "stopped": True}),
+         has("drug", "Azathioprine", attrs={"start": "2023-01-10", "current": True, "stopped": False}),
+         # The next row's 06/2024 is the vitamin's, not a later use of mycophenolate.
+         has("drug", "Mycophenolate mofetil", attrs={"start": "2020-03-01", "end": "2022-11-30", "last_use": None})),
+    case("med-pipe-table-without-date-columns-ends-at-its-row",
+         "Current meds | dose\nAzathioprine | 100 mg\nPrednisone | 5 mg since 2023",
+         has("drug", "Azathioprine", attrs={"start": None})),
     case("med-held-after-since-is-a-pause-not-an-end",
          "Meds: mycophenolate 1.5 g BID (since 01/2024; held during CYC), belimumab monthly (since 10/2024).",
          has("drug", "mycophenolate", attrs={"start": startswith("2024-01"), "ongoing": True, "stopped": False}),

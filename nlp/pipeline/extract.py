@@ -418,9 +418,19 @@ def _add_values(
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":
             left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
+            after = text[span.end_char : right]
+            line_start, line_end = values.line_bounds(text, span.start_char, span.end_char)
+            if text.count("|", line_start, line_end) >= 2:
+                # A table row ends at its line: the next row is another drug's.
+                after = text[span.end_char : min(right, line_end)]
+                table_row = values.med_table_row(text, line_start, line_end)
+                if table_row is not None and not text[line_start : span.start_char].strip(" |"):
+                    first_cell, rest = table_row
+                    # The drug's own cell ("Azathioprine 100 mg") keeps its dose.
+                    after = first_cell[len(text[line_start : span.end_char].lstrip(" |")) :] + rest
             exposure = values.drug_exposure(
                 text[left : span.start_char],
-                text[span.end_char : right],
+                after,
                 note_date,
                 after_drug=left > sent.start_char,
                 earlier=text[max(0, sent.start_char - 300) : sent.start_char],

@@ -411,7 +411,7 @@ _ROW_LABEL_TAIL = re.compile(
 )
 
 
-def _line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """Start and end offsets of the line(s) holding ``text[start:end]``."""
     line_end = text.find("\n", end)
     return text.rfind("\n", 0, start) + 1, len(text) if line_end < 0 else line_end
@@ -429,7 +429,7 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
     date is the result (here "145  H", dated 2025-01-13). ``None`` when the
     row does not hold several values or no header above has as many dates.
     """
-    line_start, line_end = _line_bounds(text, start, end)
+    line_start, line_end = line_bounds(text, start, end)
     row = text[end:line_end]
     # "64 H   [ref 0-9]": a reference column after the cells reads every cell.
     reference = _ROW_REFERENCE.search(row)
@@ -489,7 +489,7 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
     a value in this column ("--" and blanks are no value). ``None`` when the
     line is not such a header.
     """
-    line_start, line_end = _line_bounds(text, start, end)
+    line_start, line_end = line_bounds(text, start, end)
     header = _cells(text[line_start:line_end])
     if len(header) < 3:
         return None
@@ -597,6 +597,63 @@ def _only_paused(text: str) -> bool:
     """Whether every stop word in ``text`` is the pause "held", none an end."""
     words = [m.group(0).lower() for m in _STOPPED.finditer(text)]
     return bool(words) and all(w == "held" for w in words)
+
+
+_TABLE_START_COLUMN = re.compile(r"^(?:start(?:ed)?|start\s+date|begun|began|from)$", re.IGNORECASE)
+_TABLE_ACTIVE = re.compile(r"^(?:active|current|taking|ongoing|continued?)$", re.IGNORECASE)
+_TABLE_END_COLUMN = re.compile(r"^(?:end(?:ed)?|end\s+date|stop(?:ped)?|stop\s+date|d/c|discontinued|to)$", re.IGNORECASE)
+
+
+def _pipe_cells(line: str) -> list[str]:
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    return cells
+
+
+def med_table_row(text: str, line_start: int, line_end: int) -> tuple[str, str] | None:
+    """A medication table row's cells after the drug, with their column's meaning.
+
+    In a pipe table whose header names Start and End (or Stop) columns::
+
+        Drug | Start | Stop | Status
+        Mycophenolate mofetil | 03/2020 | 11/2022 | Discontinued
+
+    the second date is when use ended, not a further date of use. Returns the
+    first cell and the rest of the row, with "started"/"stopped" written
+    before those columns' cells and "currently taking" for an "Active" status
+    (" started 03/2020, stopped 11/2022, Discontinued," reads as prose does),
+    or ``None`` when the line is no such row.
+    """
+    row = text[line_start:line_end]
+    if row.count("|") < 2:
+        return None
+    block_start = max(text.rfind("\n\n", 0, line_start), 0)
+    lines = text[block_start:line_start].split("\n")
+    for line in reversed(lines[-15:]):
+        if line.count("|") < 2:
+            continue
+        header = _pipe_cells(line)
+        starts = [i for i, c in enumerate(header) if _TABLE_START_COLUMN.match(c)]
+        ends = [i for i, c in enumerate(header) if _TABLE_END_COLUMN.match(c)]
+        if not starts and not ends:
+            continue
+        cells = _pipe_cells(row)
+        if len(cells) > len(header):
+            return None
+        first_cell_rest = row.lstrip().lstrip("|").split("|", 1)[0]
+        words = []
+        for i, cell in enumerate(cells[1:], start=1):
+            if not cell.strip("-\u2013\u2014 ") or cell.lower() in ("n/a", "na", "none"):
+                continue  # "--": no stop date
+            if _TABLE_ACTIVE.match(cell):
+                words.append("currently taking,")
+            elif i in starts:
+                words.append(f"started {cell},")
+            elif i in ends:
+                words.append(f"stopped {cell},")
+            else:
+                words.append(f"{cell},")
+        return first_cell_rest, " " + " ".join(words)
+    return None
 
 
 _SAME_DAY = re.compile(
