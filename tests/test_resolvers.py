@@ -920,3 +920,26 @@ def test_a_notes_ruling_covers_the_symptom_it_discusses_after_it() -> None:
     seizure = mention("seizure", "active_severe_cns_lupus", text="seizure", start=40, end=47)
     assert statuses([seizure])["active_severe_cns_lupus"] == "met"
     assert statuses([ruling, seizure])["active_severe_cns_lupus"] == "not_met"
+
+
+def test_a_dated_start_after_a_listing_is_not_joined_to_it() -> None:
+    """"Plan: add leflunomide" in 11/2023, then "leflunomide trial 02/2024 stopped
+    after 3 weeks": the listing was a prescription; use began in 02/2024."""
+    ctx = Context.for_patient(SCREEN, 2)
+    listed = exposure_interval(drug("leflunomide", "immunosuppressives", date(2023, 11, 14), current=True), ctx)
+    trial = drug(
+        "leflunomide", "immunosuppressives", date(2024, 8, 1), start="2024-02-01", duration_days=21, stopped=True
+    )
+    dated = exposure_interval(trial, ctx)
+    assert listed is not None and dated is not None
+    assert len(merge([listed, dated], join_gap_days=200)) == 2
+    # "belimumab monthly (dose #7 given 09/2024)": a dated dose of use that is
+    # still going on, not its start, joins the earlier listing.
+    dose = drug("belimumab", "immunosuppressives", date(2024, 10, 1), start="2024-09-01", current=True)
+    first = exposure_interval(drug("belimumab", "immunosuppressives", date(2024, 4, 23), current=True), ctx)
+    later = exposure_interval(dose, ctx)
+    assert first is not None and later is not None
+    assert merge([first, later], join_gap_days=200) == [(date(2024, 4, 23), date(2024, 10, 1))]
+    dose.attrs["start_cued"] = True  # "started 09/2024": use began then
+    cued = exposure_interval(dose, ctx)
+    assert cued is not None and len(merge([first, cued], join_gap_days=200)) == 2

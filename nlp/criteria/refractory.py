@@ -156,7 +156,12 @@ def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, dat
             gap = (iv.start - e).days
             # A listing that says use went on ("remains on MMF") joins the
             # previous current listing however far apart the notes are.
-            if gap <= 0 or (open_end and (gap <= join_gap_days or iv.continued)):
+            # A start the note dates after the listing ("leflunomide trial
+            # 02/2024" after "Plan: add leflunomide" in 11/2023) says use
+            # began then: the listing was a prescription, not use in between.
+            a = iv.mention.attrs
+            dated_start = bool(a.get("start")) and not iv.continued and (bool(a.get("start_cued")) or not iv.open_end)
+            if gap <= 0 or (open_end and not dated_start and (gap <= join_gap_days or iv.continued)):
                 spans[-1] = (s, max(e, iv.end), iv.open_end if iv.end >= e else open_end)
                 continue
         spans.append((iv.start, iv.end, iv.open_end))

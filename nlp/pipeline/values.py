@@ -662,6 +662,12 @@ _SAME_DAY = re.compile(
 )
 
 
+_STOPPED_TODAY = re.compile(
+    r"\b(?:stopped|discontinued|held|d/c'?d|dc'?d)\s+(?:as\s+of\s+)?(?:today|this\s+morning|at\s+this\s+visit)\b",
+    re.IGNORECASE,
+)
+
+
 def _same_day_stop(window: str, earlier: str, note_date: date | None) -> str | None:
     """The day a drug "was stopped the same day" as an event the text before dates.
 
@@ -758,6 +764,8 @@ def drug_exposure(
             out["start_precision"] = dm.precision
             # "since 05/2023" means still taking it at the note date.
             out["ongoing"] = bool(_SINCE_BEFORE.search(lead))
+            # "started 02/2024", not "dose #7 given 09/2024": use began then.
+            out["start_cued"] = bool(_START_CUE.search(lead))
             # "CYC 2013": a bare date by the drug says when it was given, not
             # that use began then and went on.
             # Not "MTX (06/2023-)" (open range) nor "MMF -> AZA 03/2025" (a switch).
@@ -827,6 +835,8 @@ def drug_exposure(
         # "mycophenolate (since 01/2024; held during CYC)": taken from then
         # until a pause that is still going on, not a trial that ended then.
         out["stopped"] = False
+    if out["stopped"] and out["end"] is None and note_date is not None and _STOPPED_TODAY.search(window[:100]):
+        out["end"] = note_date.isoformat()  # "since 04/2022 - stopped today given renal flare"
     if out["stopped"] and out["end"] is None and earlier:
         out["end"] = _same_day_stop(window[:100], earlier, note_date)
     out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
