@@ -1526,6 +1526,13 @@ ACTIVITY_CASES = [
          has("treatment_class", "immunosuppression", negated=True)),
     case("records-not-yet-arrived", "Her records from Nigeria have not yet arrived; the pharmacy cannot give dates.",
          has("records_pending", "records")),
+    case("records-still-not-arrived", "The records from Manila have still not arrived despite two requests.",
+         has("records_pending", "records from Manila have still not arrived")),
+    case("records-written-for-and-names-not-recalled",
+         "On several immunosuppressants there but cannot recall their names or how long she took them; "
+         "we have written to her previous rheumatologist for the records.",
+         has("records_pending", "cannot recall their names or how long"),
+         has("records_pending", "written to her previous rheumatologist for the records")),
     case("records-received-and-reviewed", "F/U. Ohio records received and reviewed: azathioprine 50 mg 02/2022.",
          has("records_received", "records received")),
     case("records-with-their-source-arrived", "Outside records (Ohio) arrived: methotrexate 2016-2019, nothing else.",
