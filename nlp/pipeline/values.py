@@ -151,8 +151,10 @@ def read_postfix_result(
         # ("positive ANA, negative dsDNA"), not this test's result.
         if rest.lstrip()[:1] in (",", ";", "/"):
             return None
+        # The first 30 characters, to the end of a word: a cut "has" is no "H" flag.
+        near = rest[: 30 + re.match(r"\S*", rest[30:]).end()]
         for pat, label in ((pats.negative, "negative"), (pats.positive, "positive")):
-            m = pat.search(rest[:30])
+            m = pat.search(near)
             if m and rest[m.end() :].strip().lower() not in ("", "for"):
                 return LabResult(label, m.group(0).strip())
         return None
@@ -209,7 +211,12 @@ def read_postfix_result(
         return LabResult("positive" if above else "negative", ref_text)
     if op.startswith("<"):
         return LabResult("negative", detail)
-    if panel is not None and (panel[1] is None or re.match(r"\s*" + re.escape(panel[1]) + r"\b", tail, re.IGNORECASE)):
+    # The panel's cutoff reads a value in its unit, or one printed with no unit.
+    if panel is not None and (
+        panel[1] is None
+        or re.match(r"\s*" + re.escape(panel[1]) + r"\b", tail, re.IGNORECASE)
+        or re.match(r"\s*(?:[,;)]|$)", tail)
+    ):
         return LabResult("positive" if value >= panel[0] else "negative", f"{detail} (panel cutoff {panel[0]:g})")
     if cutoff is None:
         return None
@@ -225,6 +232,13 @@ _PANEL_CUTOFF = re.compile(
 )
 
 
+_PANEL_CUTOFF_TRAILING = re.compile(
+    r"\(\s*(?P<unit>AI|U/mL|IU/mL|EU/mL|EU|units?)?\s*,?\s*pos(?:itive)?\s*(?:>=|\u2265|>)\s*(?P<num>\d+(?:\.\d+)?)"
+    r"\s*(?:unless\s+(?:otherwise\s+)?stated|for\s+all)\s*\)",
+    re.IGNORECASE,
+)
+
+
 def panel_cutoff(text: str, start: int) -> tuple[float, str | None] | None:
     """The cutoff a panel's header states for the rows under it.
 
@@ -233,8 +247,15 @@ def panel_cutoff(text: str, start: int) -> tuple[float, str | None] | None:
     header's cutoff reads it. Only the lines above the row in the same block
     (no blank line between) are searched, nearest first.
     """
-    block_start = text.rfind("\n\n", 0, start)
+    # "... Chromatin 0.4, Sm 4.8 H (AI, pos >=1.0 unless stated)": a panel
+    # written on one line states its cutoff after the rows.
     line_start = text.rfind("\n", 0, start)
+    line_end = text.find("\n", start)
+    same_line = text[start : len(text) if line_end < 0 else line_end]
+    trailing = _PANEL_CUTOFF_TRAILING.search(same_line)
+    if trailing:
+        return float(trailing.group("num")), trailing.group("unit")
+    block_start = text.rfind("\n\n", 0, start)
     if line_start < 0 or line_start < block_start:
         return None
     lines = text[max(block_start, 0) : line_start].split("\n")
