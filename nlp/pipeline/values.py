@@ -75,6 +75,13 @@ _VERSUS_CUTOFF = re.compile(
 )
 
 
+_MISREPORTED = re.compile(
+    r"\s*(?:was|were|is|had\s+been)?\s*(?:mis-?reported|erroneously\s+reported|incorrectly\s+reported|reported\s+in\s+error)"
+    r"\b[^.\n]{0,80}?\bcorrected(?:\s+(?:result|value))?\s*(?:to|is|was|of|:|=)?",
+    re.IGNORECASE,
+)
+
+
 def read_postfix_result(
     after: str, cutoff: float | None = None, panel: tuple[float, str | None] | None = None
 ) -> LabResult | None:
@@ -96,6 +103,11 @@ def read_postfix_result(
     # Exported notes keep HTML entities ("Anti-Sm &lt;0.2 AI"); the ";" in them
     # is no clause break.
     after = html.unescape(after)
+    # "was misreported as negative ...; corrected result 3.9 AI, POSITIVE":
+    # the corrected result is the result.
+    misreported = _MISREPORTED.match(after)
+    if misreported:
+        after = " " + after[misreported.end() :]
     # A detached one-dot leader ("anti-chromatin . 28 U/mL") is no full stop.
     after = re.sub(r"^[ \t]+\.(?=[ \t])", " ", after)
     # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") and CSV rows
@@ -165,7 +177,7 @@ def read_postfix_result(
     flag = re.match(
         # "(neg <10; pos >15)" labels a reference range, it is no flag.
         r"\s*(?:[a-zA-Z/%.]+\s*){0,2}[(\[]?\s*(?<![A-Za-z])([HL]|high|low|pos(?:itive)?|neg(?:ative)?)"
-        r"(?!\s*(?:[<>=\u2264\u2265]|\d))\s*[)\]]?(?:\s|$|[,.;])",
+        r"(?!\s*(?:[<>=\u2264\u2265]|\d))\s*[)\]]?(?:\s|$|[,.;'\"\u2019\u201d])",
         tail,
         re.IGNORECASE,
     )
@@ -175,6 +187,11 @@ def read_postfix_result(
             return LabResult("positive", f"{detail} ({flag.group(1)})")
         if word.startswith("neg"):
             return LabResult("negative", f"{detail} ({flag.group(1)})")
+    # "3.9 AI, POSITIVE.": the word closes the value's clause.
+    closing = re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?,\s*(positive|negative|pos|neg)\s*(?:[.;)]|$)", tail, re.IGNORECASE)
+    if closing:
+        label = "positive" if closing.group(1).lower().startswith("pos") else "negative"
+        return LabResult(label, f"{detail} ({closing.group(1)})")
     column_flag = re.match(
         r"\s*(?:[a-zA-Z/%.]+\s*)?(?:\(?[<>\u2264]\s*\d+(?:\.\d+)?\)?\s*)?(?<![A-Za-z])([HL])\b", tail
     )
