@@ -943,3 +943,30 @@ def test_a_dated_start_after_a_listing_is_not_joined_to_it() -> None:
     dose.attrs["start_cued"] = True  # "started 09/2024": use began then
     cued = exposure_interval(dose, ctx)
     assert cued is not None and len(merge([first, cued], join_gap_days=200)) == 2
+
+
+def test_a_numbered_dose_joins_the_doses_before_it() -> None:
+    """"Saphnelo #1 05/13 and #2 06/10", then "dose #8" on 11/25: six more doses
+    were given between, so use went on; a first dose joins nothing."""
+    ctx = Context.for_patient(SCREEN, 2)
+    early = exposure_interval(
+        drug("anifrolumab", "immunosuppressives", date(2024, 6, 17), start="2024-05-13", last_use="2024-06-10"), ctx
+    )
+    eighth = drug("anifrolumab", "immunosuppressives", date(2024, 11, 25), current=True, dose_number=8)
+    late = exposure_interval(eighth, ctx)
+    assert early is not None and late is not None
+    assert merge([early, late], join_gap_days=90) == [(date(2024, 5, 13), date(2024, 11, 25))]
+    eighth.attrs["dose_number"] = 2  # one dose before cannot span five months
+    late = exposure_interval(eighth, ctx)
+    assert late is not None and len(merge([early, late], join_gap_days=90)) == 2
+
+
+def test_a_drug_never_taken_adds_no_use() -> None:
+    assert (
+        _refractory(
+            drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("azathioprine", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True),
+            drug("belimumab", "immunosuppressives", date(2025, 2, 1), start="2023-03-01", never_taken=True),
+        )
+        == "not_met"
+    )

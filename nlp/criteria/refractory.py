@@ -19,6 +19,8 @@ from nlp.records import CriterionResult, Mention
 from nlp.temporal import add_months, shift_days
 
 CRITERION = "refractory_active_disease"
+# The longest usual spacing of repeated doses (monthly infusions, with slack).
+_MAX_DOSE_INTERVAL_DAYS = 35
 # A single infusion course keeps working for months (B-cell depletion).
 _COURSE_DAYS = {"rituximab": 182, "obinutuzumab": 182}
 
@@ -35,6 +37,11 @@ class Interval:
         """The note says use went on unbroken ("remains on MMF")."""
         return bool(self.mention.attrs.get("continuing"))
 
+    @property
+    def doses_before(self) -> int:
+        """How many doses the note says came before this one ("dose #8": 7)."""
+        return max(0, int(self.mention.attrs.get("dose_number") or 0) - 1)
+
 
 # "Treated with prednisone 1 mg/kg then IVIG x2": a course of treatment told in full.
 _TREATED_WITH = re.compile(r"\b(?:treated|managed)\s+(?:with|on)\b", re.IGNORECASE)
@@ -48,6 +55,7 @@ def _usable(m: Mention) -> bool:
         or m.is_uncertain
         or m.section == "allergies"
         or m.attrs.get("allergy")
+        or m.attrs.get("never_taken")
     )
 
 
@@ -163,6 +171,11 @@ def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, dat
             dated_start = bool(a.get("start")) and not iv.continued and (bool(a.get("start_cued")) or not iv.open_end)
             if gap <= 0 or (open_end and not dated_start and (gap <= join_gap_days or iv.continued)):
                 spans[-1] = (s, max(e, iv.end), iv.open_end if iv.end >= e else open_end)
+                continue
+            if iv.doses_before and gap <= iv.doses_before * _MAX_DOSE_INTERVAL_DAYS:
+                # "Saphnelo dose #8" months after doses #1 and #2: the doses
+                # between them were given, at most about monthly.
+                spans[-1] = (s, max(e, iv.end), iv.open_end)
                 continue
         spans.append((iv.start, iv.end, iv.open_end))
     return [(s, e) for s, e, _ in spans]

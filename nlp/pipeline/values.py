@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -694,6 +694,16 @@ def med_table_row(text: str, line_start: int, line_end: int) -> tuple[str, str] 
     return None
 
 
+_SUPPLY = re.compile(r"\b(\d{1,3})[\s-]*days?[\s-]+supply\b", re.IGNORECASE)
+_DOSE_NUMBER = re.compile(
+    r"\b(?:dose|infusion|injection|cycle)\s*(?:#|no\.?|number)\s*(?P<n>\d{1,2})\b"
+    r"|\b(?P<n2>\d{1,2})(?:st|nd|rd|th)\s+(?:dose|infusion|injection)\b",
+    re.IGNORECASE,
+)
+_NEVER_TAKEN_IT = re.compile(
+    r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:it|them|this|the\s+drug)\b",
+    re.IGNORECASE,
+)
 _SAME_DAY = re.compile(
     r"^[^.;]{0,60}\b(?:stopped|discontinued|held|d/c'?d)\s+(?:on\s+)?(?:the\s+same\s+day|that\s+(?:same\s+)?day)\b",
     re.IGNORECASE,
@@ -837,6 +847,20 @@ def drug_exposure(
                 out["start"] = dm.value.isoformat()
                 out["start_precision"] = dm.precision
     durations = [] if held else find_durations(window)  # "held 2 weeks": the pause's length
+    # "4 pens = 28-day supply: filled 06/02/23, 07/05/23, 09/12/23": each fill
+    # lasts the supply; use runs from the first fill to the last one's end.
+    supply = _SUPPLY.search(window)
+    if supply and dates:
+        durations = [d for d in durations if not (supply.start() <= d.start < supply.end())]
+        last_fill = max(dm.value for dm in dates)
+        if out["start"] is not None and last_fill.isoformat() >= out["start"]:
+            out["last_use"] = (last_fill + timedelta(days=int(supply.group(1)) - 1)).isoformat()
+    # "Saphnelo ... dose #8": seven doses came before, so use went on.
+    dose = _DOSE_NUMBER.search(window[:80]) or _DOSE_NUMBER.search(before[-20:])
+    if dose:
+        out["dose_number"] = int(dose.group("n") or dose.group("n2"))
+    # "Benlysta: approved 03/2023 but pt states she never started it".
+    out["never_taken"] = bool(_NEVER_TAKEN_IT.search(window[:120]))
     # "CellCept 'for about a year, maybe less'", "thinks she took it 'a year or two'":
     # a length the note itself doubts is not documented use.
     doubted = [d for d in durations if _HEDGED_LENGTH.search(window[max(0, d.start - 25) : d.end + 15])]
