@@ -956,6 +956,10 @@ def test_a_numbered_dose_joins_the_doses_before_it() -> None:
     late = exposure_interval(eighth, ctx)
     assert early is not None and late is not None
     assert merge([early, late], join_gap_days=90) == [(date(2024, 5, 13), date(2024, 11, 25))]
+    # A bare listing of the same day ("Saphnelo ...") does not stand in its way.
+    listing = exposure_interval(drug("anifrolumab", "immunosuppressives", date(2024, 11, 25), current=True), ctx)
+    assert listing is not None
+    assert merge([early, listing, late], join_gap_days=90) == [(date(2024, 5, 13), date(2024, 11, 25))]
     eighth.attrs["dose_number"] = 2  # one dose before cannot span five months
     late = exposure_interval(eighth, ctx)
     assert late is not None and len(merge([early, late], join_gap_days=90)) == 2

@@ -158,7 +158,8 @@ def _close_open_stops(by_drug: dict[str, list[Interval]], drugs: list[Mention]) 
 def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, date]]:
     """Union of intervals; current-use listings close in time are joined."""
     spans: list[tuple[date, date, bool]] = []
-    for iv in sorted(intervals, key=lambda i: (i.start, i.end)):
+    # A numbered dose goes first among listings of one day, so it can reach back.
+    for iv in sorted(intervals, key=lambda i: (i.start, i.end, -i.doses_before)):
         if spans:
             s, e, open_end = spans[-1]
             gap = (iv.start - e).days
