@@ -405,6 +405,11 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-flare-of-known-class-is-current", "Renal: UPCR 4.2 g/g, RBC casts; Cr 1.4 - flare of known class IV LN.",
+         has("ln_class", "class IV LN", historical=False)),
+    case("ln-suspected-but-not-established",
+         "Nephrology agrees lupus nephritis is suspected but not established; renal biopsy scheduled 06/27.",
+         has("lupus_nephritis", uncertain=True)),
     case("ln-known-class-is-the-past-diagnosis", "Renal: known class IV LN, UPCR 1.7 g/g (rising since Feb), no casts.",
          has("ln_class", historical=True)),
     case("ln-biopsy-proven-is-not-past", "Biopsy-proven class IV LN 03/2025, UPCR 3.9 g/g.",
@@ -983,6 +988,11 @@ ANTIBODY_CASES = [
          "ADDENDUM to the 01/2025 serology: anti-Sm was misreported as negative because of a calibration error; "
          "corrected result 3.9 AI, POSITIVE.",
          has("anti_sm", attrs={"result": "positive"})),
+    case("ab-no-reports-on-file-is-no-test", "Serologies: outside ANA+ only; no dsDNA/Sm reports in our system.",
+         has("anti_dsdna", negated=True, attrs={"not_tested": True, "result": None}),
+         has("anti_sm", negated=True, attrs={"not_tested": True})),
+    case("ab-no-antibodies-detected-after-the-test", "dsDNA: no antibodies detected",
+         has("anti_dsdna", attrs=NEG)),
     case("ab-panel-cutoff-not-across-blank-line",
          "Panel cutoff 1.0 AI.\n\nSm ............. 0.5 AI",
          has("anti_sm", attrs={"result": None})),

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from nlp.criteria import eligibility, resolve_patient, screening_date_for
-from nlp.criteria.autoantibody import latest_results
+from nlp.criteria.autoantibody import latest_results, result_of
 from nlp.criteria.common import Context
 from nlp.criteria.refractory import Interval, days_in_window, exposure_interval, merge
 from nlp.records import CriterionResult, Mention
@@ -974,3 +974,13 @@ def test_a_drug_never_taken_adds_no_use() -> None:
         )
         == "not_met"
     )
+
+
+def test_negated_word_result_is_negative_and_no_report_is_no_result() -> None:
+    denied = mention(
+        "anti_dsdna", "autoantibody_positive", is_negated=True,
+        attrs={"antibody": "anti_dsdna", "result": "positive", "result_detail": "detected"},
+    )
+    assert result_of(denied) == "negative"  # "No dsDNA antibodies detected"
+    untested = mention("anti_sm", "autoantibody_positive", is_negated=True, attrs={"antibody": "anti_sm", "not_tested": True})
+    assert result_of(untested) is None  # "no Sm reports in our system"

@@ -31,10 +31,12 @@ def result_of(m: Mention) -> str | None:
     if stated == "pending":
         return None
     if stated in ("positive", "negative"):
-        if m.is_negated and stated == "positive" and m.attrs.get("result_detail", "").lower().startswith(("pos", "+")):
+        detail = m.attrs.get("result_detail", "").lower()
+        # "No dsDNA or Sm antibodies detected": the negation denies the word result.
+        if m.is_negated and stated == "positive" and not any(c.isdigit() for c in detail):
             return "negative"
         return stated
-    if m.is_negated:
+    if m.is_negated and not m.attrs.get("not_tested"):
         return "negative"
     return None
 

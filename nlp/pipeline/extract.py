@@ -204,6 +204,15 @@ _LABEL_ONLY_LINE = re.compile(
 )
 
 
+# What says a test was never reported: "no dsDNA/Sm reports", "no anti-Sm on file".
+_NO_REPORT = re.compile(
+    r"(?:[ \t]*[/,][ \t]*(?:anti-?)?[\w-]{1,12})*[ \t]+"
+    r"(?:(?:reports?|results?|values?|testing|tests?)\b(?![ \t]+(?:was|were|is|are)[ \t]+(?:neg|pos|non|react))"
+    r"|on[ \t]+file\b|(?:is[ \t]+|are[ \t]+)?available\b|in[ \t]+(?:our|the)[ \t]+(?:system|chart|records?)\b)",
+    re.IGNORECASE,
+)
+
+
 def _result_below(text: str, span: Span, spans: list[Span], i: int, cutoff: float | None) -> values.LabResult | None:
     """A result printed on the lines under its test name (faxed columns, portal
     screenshots, "SEE COMMENT" rows), up to the next test or a blank line."""
@@ -404,6 +413,9 @@ def _add_values(
                 # Only a fallback: any stated result of this antibody outranks it.
                 result = values.LabResult("positive", "listed among the diagnostic features")
                 mention.attrs["result_source"] = "diagnostic_feature"
+            if result is None and mention.is_negated and _NO_REPORT.match(text, span.end_char):
+                # "no dsDNA/Sm reports in our system": no test on file, not a negative one.
+                mention.attrs["not_tested"] = True
             mention.attrs["before_is_connector"] = values.is_connector(before)
             mention.attrs["after_is_connector"] = values.is_connector(after)
             if meta.get("antibody"):
