@@ -984,3 +984,10 @@ def test_negated_word_result_is_negative_and_no_report_is_no_result() -> None:
     assert result_of(denied) == "negative"  # "No dsDNA antibodies detected"
     untested = mention("anti_sm", "autoantibody_positive", is_negated=True, attrs={"antibody": "anti_sm", "not_tested": True})
     assert result_of(untested) is None  # "no Sm reports in our system"
+
+
+def test_refractory_no_steroids_stated_is_a_history_to_judge() -> None:
+    """"no steroids for now per pt preference" with no immunosuppressive: not_met, not unknown."""
+    none_given = drug("glucocorticoid (unspecified)", "glucocorticoids", date(2025, 2, 1))
+    none_given.is_negated = True
+    assert _refractory(none_given) == "not_met"

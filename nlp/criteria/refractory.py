@@ -357,6 +357,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         or any(_TREATED_WITH.search(m.sentence) for m in drugs if _usable(m))
         or any(m.concept == "medication_list" for m in mentions)
         or any(m.concept == "treatment_class" and m.is_negated for m in mentions)
+        # "no steroids for now per pt preference": the note states what is not given.
+        or any(m.is_negated and not m.is_hypothetical and not m.is_family for m in drugs)
     )
     vague_history = not named and any(m.concept == "treatment_class" and not m.is_negated for m in mentions)
     evidence += [
