@@ -267,6 +267,8 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 # --------------------------------------------------------------------------- #
 
 SLE_CASES = [
+    case("sle-a-disease-that-can-precede-sle", "Dx: Kikuchi disease - self-limited; Kikuchi can precede SLE, so annual ANA/CBC.",
+         has("sle", "SLE", hypothetical=True)),
     case("sle-regimen-unclear-doubts-the-regimen", "Outpatient lupus regimen unclear - per husband 'an infusion every month'.",
          has("sle", "lupus", uncertain=False)),
     case("sle-first-term-of-a-differential", "Assessment: early SLE vs seronegative RA - does not yet fulfil criteria.",
@@ -1350,6 +1352,8 @@ def test_medications(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 AGE_CASES = [
+    case("age-sex-then-birth-year", "NEPHROLOGY CONSULT 04/15/2025\nF, b. 1999, SLE since 2021 (rash, arthritis).",
+         has("date_of_birth", "b. 1999", attrs={"birth_date": "1999-01-01", "birth_precision": "year"})),
     case("age-years-before-sex-or-obstetric-formula", "Mrs. C.N., 29 yrs, G2P1+0 (1 alive).",
          has("age", attrs={"age_years": 29})),
     case("age-duration-before-follow-up-is-no-age", "SLE for 12 years, F/u in clinic.",
