@@ -325,6 +325,8 @@ SLE_CASES = [
          has("sle", "systemic lupus", section="past_medical_history", historical=ANY)),
     case("sle-history-of-still-has-it", "History of SLE since 2015 with arthritis and serositis.",
          has("sle", "SLE", historical=ANY)),
+    case("sle-lookalike-kikuchi", "Node bx: histiocytic necrotizing lymphadenitis - Kikuchi-Fujimoto disease; no lymphoma.",
+         has("sle_lookalike", "Kikuchi-Fujimoto disease"), has("sle_lookalike", "histiocytic necrotizing lymphadenitis")),
     case("sle-lookalike-lupus-anticoagulant", "Lupus anticoagulant positive on two occasions 12 weeks apart.",
          has("sle_lookalike", "lupus anticoagulant"), not_affirmed("sle")),
     case("sle-lookalike-lac-abbreviation", "Hypercoagulable workup: LAC positive, dRVVT ratio 1.6.",
