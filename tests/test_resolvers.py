@@ -991,3 +991,27 @@ def test_refractory_no_steroids_stated_is_a_history_to_judge() -> None:
     none_given = drug("glucocorticoid (unspecified)", "glucocorticoids", date(2025, 2, 1))
     none_given.is_negated = True
     assert _refractory(none_given) == "not_met"
+
+
+def test_cns_a_later_note_ruling_on_the_same_event_settles_it() -> None:
+    """August: "1 episode LOC 08/10 - seizure vs syncope". December: "LOC 08/2024:
+    vasovagal syncope; not a seizure, NPSLE not suspected" (dated to the month)."""
+    open_event = mention("seizure", "active_severe_cns_lupus", note_date=date(2024, 8, 20), note_id="N2", is_uncertain=True)
+    ruling = mention(
+        "npsle", "active_severe_cns_lupus", note_date=date(2024, 12, 10), note_id="N3", is_negated=True,
+        attrs={"event_date": "2024-08-01"},
+    )
+    denied = mention(
+        "seizure", "active_severe_cns_lupus", note_date=date(2024, 12, 10), note_id="N3", is_negated=True,
+        attrs={"event_date": "2024-08-01"},
+    )
+    screen = date(2024, 12, 10)
+    status = resolve_patient("P1", [open_event, ruling, denied], screen, note_count=2).criteria
+    assert status["active_severe_cns_lupus"].status == "not_met"
+    # A ruling on an event long before does not settle a new one.
+    old = mention(
+        "npsle", "active_severe_cns_lupus", note_date=date(2024, 12, 10), note_id="N3", is_negated=True,
+        attrs={"event_date": "2023-01-01"},
+    )
+    status = resolve_patient("P1", [open_event, old], screen, note_count=2).criteria
+    assert status["active_severe_cns_lupus"].status == "unknown"

@@ -8,8 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
-from nlp.criteria.common import Context, absent_exclusion, cite, has_cue, recent, result, sort_key, where
+from nlp.criteria.common import (
+    Context,
+    absent_exclusion,
+    cite,
+    event_date,
+    has_cue,
+    recent,
+    result,
+    sort_key,
+    where,
+)
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "active_severe_cns_lupus"
@@ -118,6 +129,21 @@ def _explained_later(m: Mention, neuro: list[Mention]) -> bool:
     )
 
 
+def _settles(ruling: Mention, m: Mention) -> bool:
+    """Whether a ruling-out of NPSLE settles the open mention ``m``.
+
+    It does when it comes later, or when a later note rules on the same
+    event: "LOC 08/2024: ... vasovagal syncope; NPSLE not suspected" in
+    December settles August's "seizure vs syncope" though it dates the event
+    to the start of that month.
+    """
+    if sort_key(ruling) > sort_key(m):
+        return True
+    later_note = (ruling.note_date, ruling.note_id) > (m.note_date, m.note_id) if ruling.note_date and m.note_date else False
+    ruled, open_ = event_date(ruling), event_date(m)
+    return later_note and ruled is not None and open_ is not None and ruled >= open_ - timedelta(days=31)
+
+
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether active CNS lupus excludes the patient."""
     neuro = [m for m in mentions if m.criterion_id == CRITERION]
@@ -154,7 +180,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     ruled_out = [
         m for m in neuro if m.concept == "npsle" and m.is_negated and not m.is_hypothetical and not m.is_family
     ]
-    uncertain = [m for m in uncertain if not any(sort_key(r) > sort_key(m) for r in ruled_out)]
+    uncertain = [m for m in uncertain if not any(_settles(r, m) for r in ruled_out)]
     if uncertain:
         m = uncertain[-1]
         return result("unknown", f'Possible neuropsychiatric lupus: "{m.text}" ({where(m)}); review needed.', evidence)
