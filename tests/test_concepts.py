@@ -710,6 +710,10 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-treatment-deferred-to-postpartum-is-no-delivery",
+         "G2P1 at 22w1d. On AC chemotherapy; trastuzumab deferred to postpartum. No biopsy in pregnancy.",
+         has("pregnancy", "G2P1 at 22w1d", attrs={"gestational_weeks": 22}),
+         has("postpartum", hypothetical=True), has("pregnancy_topic", negated=False)),
     case("preg-question-answered-no-but-trying", '"Are you pregnant or could you be? - No but we are trying!!"',
          not_affirmed("pregnancy")),
     case("preg-question-answered-yes", "Is she breastfeeding? Yes, exclusively.", has("lactation")),
@@ -1467,6 +1471,15 @@ CHRONIC_CASES = [
          has("uncontrolled_illness", "exacerbation", attrs={"illness": "lung disease"})),
     case("chronic-decimal-a1c-inside-a-control-statement", "T2DM: A1c 8.8% - poorly controlled, worse on steroids.",
          has("uncontrolled_illness", attrs={"illness": "diabetes"})),
+    case("chronic-on-named-regimen-chemotherapy", "Breast cancer (IDC, T2N1) dx 12/2025; on AC chemotherapy, cycle 3/4.",
+         has("uncontrolled_illness", "on AC chemotherapy", attrs={"illness": "cancer"})),
+    case("chronic-chemo-drug-started", "Oncology: AC completed 03/2026; weekly paclitaxel started 04/07.",
+         has("uncontrolled_illness", "weekly paclitaxel started", attrs={"illness": "cancer"})),
+    case("chronic-hiv-detectable-viral-load-number",
+         "Perinatally acquired HIV - last VL 45,000 copies/mL (09/2023) per outside ID letter.",
+         has("uncontrolled_illness", attrs={"illness": "infection", "event_date": "2023-09-01"})),
+    case("chronic-hiv-suppressed-viral-load-is-no-failure", "HIV on ART, VL <20 copies/mL.",
+         lacks("uncontrolled_illness")),
     case("chronic-neoadjuvant-weekly-chemo", "Breast cancer, on neoadjuvant weekly paclitaxel + trastuzumab/pertuzumab, C3 today.",
          has("uncontrolled_illness", attrs={"illness": "cancer"})),
     case("chronic-neoadjuvant-chemo", "ER-/HER2+ breast cancer on neoadjuvant chemo; premenopausal.",

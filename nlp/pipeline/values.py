@@ -1119,7 +1119,11 @@ _ILLNESS_KINDS = (
     ("diabetes", r"diabet|\bDM\d?\b|T[12]DM|IDDM|NIDDM|A1c|glyc|glucose|sugars|DKA|ketoacidosis|hyperosmolar"),
     ("hypertension", r"hypertens|\bHTN\b|blood\s+pressure|\bBP\b|\b\d{2,3}/\d{2,3}\b"),
     ("heart failure", r"heart\s+failure|\bCHF\b|\bHF|ADHF|NYHA"),
-    ("cancer", r"cancer|carcinoma|malignan|lymphoma|leukemia|myeloma|sarcoma|melanoma|tumou?r|chemo"),
+    (
+        "cancer",
+        r"cancer|carcinoma|malignan|lymphoma|leukemia|myeloma|sarcoma|melanoma|tumou?r|chemo"
+        r"|taxel|citabine|platin\b|FOLF|CAPOX|XELOX|CHOP|ABVD|trastuzumab|pembrolizumab|nivolumab",
+    ),
     ("lung disease", r"asthma|COPD"),
     ("liver disease", r"cirrhosis|liver|hepatic|variceal"),
     ("infection", r"tuberculosis|\bTB\b|hepatitis|HBV|HCV|HIV"),
