@@ -409,6 +409,8 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-not-ln-after-another-cause", "Renal: TMA/APS nephropathy, not LN.",
+         has("no_renal_disease", "not LN")),
     case("ln-flare-of-known-class-is-current", "Renal: UPCR 4.2 g/g, RBC casts; Cr 1.4 - flare of known class IV LN.",
          has("ln_class", "class IV LN", historical=False)),
     case("ln-suspected-but-not-established",
@@ -710,6 +712,9 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-no-documentation-of-outcome-is-no-denial",
+         "No documentation of the pregnancy outcome in our system since 03/2024.",
+         has("pregnancy_topic", negated=False)),
     case("preg-treatment-deferred-to-postpartum-is-no-delivery",
          "G2P1 at 22w1d. On AC chemotherapy; trastuzumab deferred to postpartum. No biopsy in pregnancy.",
          has("pregnancy", "G2P1 at 22w1d", attrs={"gestational_weeks": 22}),
@@ -1358,6 +1363,9 @@ def test_medications(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 AGE_CASES = [
+    case("age-birth-year-label", "Birth year 2008 (family moved from out of state). YOB: 1990.",
+         has("date_of_birth", "Birth year 2008", attrs={"birth_date": "2008-01-01", "birth_precision": "year"}),
+         has("date_of_birth", "YOB: 1990", attrs={"birth_date": "1990-01-01"})),
     case("age-sex-then-birth-year", "NEPHROLOGY CONSULT 04/15/2025\nF, b. 1999, SLE since 2021 (rash, arthritis).",
          has("date_of_birth", "b. 1999", attrs={"birth_date": "1999-01-01", "birth_precision": "year"})),
     case("age-years-before-sex-or-obstetric-formula", "Mrs. C.N., 29 yrs, G2P1+0 (1 alive).",

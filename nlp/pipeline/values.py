@@ -913,7 +913,10 @@ def drug_exposure(
 _AGE_NUM = re.compile(r"\d{1,3}")
 # A checklist's threshold before the age it checks: "Age >= 18 (29 y)".
 _AGE_THRESHOLD = re.compile(r"^\s*age\s*(?:>=|\u2265|>|at\s+least)\s*18\b", re.IGNORECASE)
-_DOB_DATE = re.compile(r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|born(?:\s+(?:on|in))?|\bb\.)[:\s]+(.*)$", re.IGNORECASE)
+_DOB_DATE = re.compile(
+    r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|year\s+of\s+birth|birth\s+year|YOB|born(?:\s+(?:on|in))?|\bb\.)[:\s]+(.*)$",
+    re.IGNORECASE,
+)
 _DECADE = re.compile(
     r"\b(?:(?P<part>early|mid|late)[\s-]*)?(?:(?P<word>twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)|(?P<num>[2-9]0)'?s)\b",
     re.IGNORECASE,
