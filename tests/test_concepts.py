@@ -275,6 +275,8 @@ SLE_CASES = [
          has("sle", "SLE", uncertain=True)),
     case("sle-flare-vs-infection-doubts-the-flare", "Known SLE. SLE flare vs infection.",
          has("sle", "SLE", uncertain=False), has("disease_active", "SLE flare", uncertain=True)),
+    case("cns-seizure-question-mark", "Two episodes of staring ~30 s last month - seizure? EEG ordered.",
+         has("seizure", uncertain=True)),
     case("cns-both-possible", 'Neurology: "hepatic encephalopathy and NPSLE both possible; cannot distinguish at present."',
          has("npsle", "NPSLE", uncertain=True)),
     case("cns-npsle-to-be-considered", "Ddx: seizures vs TIA; NPSLE to be considered if SLE is confirmed - not excluded.",
@@ -409,6 +411,8 @@ def test_sle_and_lookalikes(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 NEPHRITIS_CASES = [
+    case("ln-versus-another-cause", "Hematuria + UPCR 0.7 g/g: LN vs hypertensive nephrosclerosis - nephrology referral.",
+         has("lupus_nephritis", "LN", uncertain=True)),
     case("ln-not-ln-after-another-cause", "Renal: TMA/APS nephropathy, not LN.",
          has("no_renal_disease", "not LN")),
     case("ln-flare-of-known-class-is-current", "Renal: UPCR 4.2 g/g, RBC casts; Cr 1.4 - flare of known class IV LN.",
@@ -1479,6 +1483,12 @@ CHRONIC_CASES = [
          has("uncontrolled_illness", "exacerbation", attrs={"illness": "lung disease"})),
     case("chronic-decimal-a1c-inside-a-control-statement", "T2DM: A1c 8.8% - poorly controlled, worse on steroids.",
          has("uncontrolled_illness", attrs={"illness": "diabetes"})),
+    case("chronic-hepatitis-b-called-active-then-lost",
+         "PMH: chronic hepatitis B - hepatology 11/2023: HBV DNA 2.1 x 10^7 IU/mL, ALT 96, 'active, treatment advised'; "
+         "lost to follow-up.",
+         has("uncontrolled_illness", attrs={"illness": "infection", "event_date": "2023-11-01"})),
+    case("chronic-hepatitis-b-inactive-carrier", "Hep B: HBV DNA undetectable, inactive carrier.",
+         lacks("uncontrolled_illness")),
     case("chronic-on-named-regimen-chemotherapy", "Breast cancer (IDC, T2N1) dx 12/2025; on AC chemotherapy, cycle 3/4.",
          has("uncontrolled_illness", "on AC chemotherapy", attrs={"illness": "cancer"})),
     case("chronic-chemo-drug-started", "Oncology: AC completed 03/2026; weekly paclitaxel started 04/07.",
