@@ -404,6 +404,8 @@ def _add_values(
             result = None if in_score else values.read_postfix_result(after, cutoff, panel)
             if result is None and not in_score and kind == "antibody":
                 result = _result_below(text, span, spans, i, cutoff)
+            if result is None and not in_score and kind == "antibody":
+                result = values.panel_list_result(text, span.start_char, span.end_char)
             antibody_results[i] = result
             if result is None and not in_score:
                 result = values.read_prefix_result(before)

@@ -283,6 +283,30 @@ def panel_cutoff(text: str, start: int) -> tuple[float, str | None] | None:
     return None
 
 
+_PANEL_LIST = re.compile(
+    r"\bENA\b[\w ]{0,20}?(?:\s+(?P<pre>negative|positive|neg|pos))?\s*\((?:incl(?:uding|\.)?\s+)?[^()\n]{0,60}\)\s*"
+    r"(?P<post>negative|positive|neg|pos)?",
+    re.IGNORECASE,
+)
+
+
+def panel_list_result(text: str, start: int, end: int) -> LabResult | None:
+    """The result an ENA panel states for the tests listed in its parentheses.
+
+    "ENA screen (Sm, RNP, Ro, La) negative", "ENA screen negative (incl. Sm)":
+    ``text[start:end]`` is one listed test; the panel's word is its result.
+    """
+    open_paren = text.rfind("(", max(0, start - 40), start)
+    if open_paren < 0 or ")" in text[open_paren:start]:
+        return None
+    for m in _PANEL_LIST.finditer(text, max(0, open_paren - 40), min(len(text), end + 80)):
+        if m.start() <= start and end <= m.end():
+            word = (m.group("pre") or m.group("post") or "").lower()
+            if word:
+                return LabResult("positive" if word.startswith("pos") else "negative", f"ENA panel {word}")
+    return None
+
+
 _BAND_POSITIVE = re.compile(r"\bpos(?:itive)?\s*[:=]?\s*(>=|\u2265|>)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 # "Reference: <10 negative, 10-15 equivocal, >15 positive": the band's bound before its label.
 _BAND_POSITIVE_AFTER = re.compile(
