@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
@@ -155,6 +158,41 @@ _MONTH_SPAN_RE = re.compile(
 )
 
 
+_DAY_FIRST: ContextVar[bool] = ContextVar("day_first", default=False)
+
+
+@contextmanager
+def day_first_dates(enabled: bool) -> Iterator[None]:
+    """Read ambiguous numeric dates ("12/04/2023") day first inside the block.
+
+    A note from a system that writes dates day first says so only through its
+    unambiguous dates ("clinic 14/01/2025"); :func:`writes_day_first` finds
+    them, and the extraction of that note runs inside this block.
+    """
+    token = _DAY_FIRST.set(enabled)
+    try:
+        yield
+    finally:
+        _DAY_FIRST.reset(token)
+
+
+def writes_day_first(text: str) -> bool:
+    """Whether ``text`` writes numeric dates day first.
+
+    True when some date can only be read day first ("16/12/2024") and none
+    only month first ("12/16/2024").
+    """
+    day_first = month_first = False
+    for m in DATE_RE.finditer(text):
+        if m.group("us"):
+            first, second = int(m.group("um")), int(m.group("ud"))
+            if first > 12 >= second:
+                day_first = True
+            elif second > 12 >= first:
+                month_first = True
+    return day_first and not month_first
+
+
 def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
     """Find absolute, partial and relative dates in ``text``.
 
@@ -186,7 +224,7 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
             if year < 100:
                 year += 2000 if year < 50 else 1900
             month, day = int(m.group("um")), int(m.group("ud"))
-            if month > 12 >= day:
+            if month > 12 >= day or (_DAY_FIRST.get() and day <= 12):
                 month, day = day, month  # "17/05/1990" can only be day-first
             d = _safe_date(year, month, day)
         elif m.group("my"):

@@ -1376,6 +1376,9 @@ def test_medications(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 AGE_CASES = [
+    case("age-day-first-note-reads-its-dob-day-first",
+         "Date: 29/07/2025\nName: [redacted]   DOB: 05/11/2007   Hosp no: K4471023",
+         has("date_of_birth", attrs={"birth_date": "2007-11-05"})),
     case("age-birth-year-label", "Birth year 2008 (family moved from out of state). YOB: 1990.",
          has("date_of_birth", "Birth year 2008", attrs={"birth_date": "2008-01-01", "birth_precision": "year"}),
          has("date_of_birth", "YOB: 1990", attrs={"birth_date": "1990-01-01"})),

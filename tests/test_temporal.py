@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from nlp.pipeline.values import date_before
-from nlp.temporal import add_months, find_dates, find_durations, parse_iso_date
+from nlp.temporal import add_months, day_first_dates, find_dates, find_durations, parse_iso_date, writes_day_first
 
 NOTE_DATE = date(2025, 5, 1)
 
@@ -103,3 +103,13 @@ def test_date_before_reports_offsets_into_its_input() -> None:
     assert dm is not None and before[dm.start : dm.end] == "12/2024"
     # A date in a closed aside dates what it stands beside, not what follows.
     assert date_before("class IV LN (biopsy 03/2023), ", date(2025, 9, 16)) is None
+
+
+def test_a_note_that_writes_dates_day_first_reads_its_ambiguous_ones_so() -> None:
+    note = "Clinic 14/01/2025. Azathioprine 01/2021 to 12/04/2023, stopped for pancreatitis."
+    assert writes_day_first(note)
+    assert not writes_day_first("Seen 12/16/2024; AZA stopped 12/04/2023.")  # month first
+    assert not writes_day_first("AZA stopped 12/04/2023.")  # nothing says which
+    with day_first_dates(writes_day_first(note)):
+        assert [d.value for d in find_dates("stopped 12/04/2023")] == [date(2023, 4, 12)]
+    assert [d.value for d in find_dates("stopped 12/04/2023")] == [date(2023, 12, 4)]

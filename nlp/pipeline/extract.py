@@ -15,6 +15,7 @@ from typing import Any
 
 from spacy.tokens import Doc, Span
 
+from nlp import temporal
 from nlp.pipeline import ocr, values
 from nlp.pipeline.build import SPAN_GROUP, RuleIndex, build_nlp
 from nlp.records import Mention, NoteRecord
@@ -230,6 +231,9 @@ def _result_below(text: str, span: Span, spans: list[Span], i: int, cutoff: floa
 def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
     """Build the mentions of one processed note.
 
+    A note that writes dates day first ("clinic 14/01/2025") has its
+    ambiguous dates ("stopped 12/04/2023") read day first too.
+
     Parameters
     ----------
     doc:
@@ -243,6 +247,11 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
     cutoffs:
         Default antibody cutoffs for bare numbers.
     """
+    with temporal.day_first_dates(temporal.writes_day_first(doc.text)):
+        return _extract(doc, note, index, cutoffs)
+
+
+def _extract(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
     spans = _drop_nested(sorted(doc.spans[SPAN_GROUP], key=lambda s: (s.start_char, -s.end_char)), index)
     text = doc.text  # spaCy rebuilds it from the tokens on every access
     mentions: list[Mention] = []
