@@ -716,6 +716,10 @@ def test_cns(process, text, checks):
 # --------------------------------------------------------------------------- #
 
 PREGNANCY_CASES = [
+    case("preg-a-drug-weaned-is-no-weaning", "Exclusively breastfeeding. Prednisolone weaned to 2.5 mg; steroids weaned.",
+         has("lactation"), lacks("not_lactating")),
+    case("preg-baby-weaned", "Baby weaned at 6 months; she has weaned.",
+         has("not_lactating", "weaned"), has("not_lactating", "has weaned")),
     case("preg-no-documentation-of-outcome-is-no-denial",
          "No documentation of the pregnancy outcome in our system since 03/2024.",
          has("pregnancy_topic", negated=False)),
@@ -1379,6 +1383,8 @@ AGE_CASES = [
     case("age-day-first-note-reads-its-dob-day-first",
          "Date: 29/07/2025\nName: [redacted]   DOB: 05/11/2007   Hosp no: K4471023",
          has("date_of_birth", attrs={"birth_date": "2007-11-05"})),
+    case("age-after-a-titled-name", "Mrs Gwen Howells, 51, SLE on methotrexate. Re: Aroha Tane, 27 years",
+         has("age", "Mrs Gwen Howells, 51", attrs={"age_years": 51}), has("age", "Aroha Tane, 27", attrs={"age_years": 27})),
     case("age-birth-year-label", "Birth year 2008 (family moved from out of state). YOB: 1990.",
          has("date_of_birth", "Birth year 2008", attrs={"birth_date": "2008-01-01", "birth_precision": "year"}),
          has("date_of_birth", "YOB: 1990", attrs={"birth_date": "1990-01-01"})),
