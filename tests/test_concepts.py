@@ -1507,6 +1507,8 @@ CHRONIC_CASES = [
          has("uncontrolled_illness", attrs={"illness": "infection", "event_date": "2023-11-01"})),
     case("chronic-hepatitis-b-inactive-carrier", "Hep B: HBV DNA undetectable, inactive carrier.",
          lacks("uncontrolled_illness")),
+    case("chronic-a1c-in-mmol-per-mol", "PMH: type 1 diabetes - HbA1c 84 mmol/mol in 11/2022. Repeat HbA1c 52 mmol/mol.",
+         has("hba1c", attrs={"a1c": 9.8, "event_date": "2022-11-01"}), has("hba1c", attrs={"a1c": 6.9})),
     case("chronic-on-named-regimen-chemotherapy", "Breast cancer (IDC, T2N1) dx 12/2025; on AC chemotherapy, cycle 3/4.",
          has("uncontrolled_illness", "on AC chemotherapy", attrs={"illness": "cancer"})),
     case("chronic-chemo-drug-started", "Oncology: AC completed 03/2026; weekly paclitaxel started 04/07.",

@@ -999,8 +999,21 @@ _A1C = re.compile(
 )
 
 
+_A1C_IFCC = re.compile(
+    r"^\s*(?:level|value|result)?\s*(?:of|was|is|=|:|-|today)?\s*(?:was|is|of|=|:)?\s*(?P<v>\d{2,3})\s*mmol/mol\b",
+    re.IGNORECASE,
+)
+
+
 def a1c_value(after: str) -> float | None:
-    """The HbA1c percentage right after an A1c mention."""
+    """The HbA1c percentage right after an A1c mention.
+
+    IFCC units are converted to the NGSP percentage the protocol's
+    thresholds use: "HbA1c 84 mmol/mol" is 9.8%.
+    """
+    ifcc = _A1C_IFCC.match(after[:40])
+    if ifcc:
+        return round(0.0915 * int(ifcc.group("v")) + 2.15, 1)
     m = _A1C.match(after[:40])
     if not m:
         return None
