@@ -1287,6 +1287,10 @@ MEDICATION_CASES = [
     case("med-never-started-it-after-a-but",
          "Benlysta: approved 03/2023 but pt states definitively she never started it (insurance denial)",
          has("drug", "Benlysta", attrs={"never_taken": True})),
+    case("med-start-with-stop-date-unknown",
+         "Leflunomide 20 mg started 06/12/2024 by outside rheumatologist; stop date not in the records, "
+         "and pt is unsure whether she kept taking it after the summer.",
+         has("drug", "Leflunomide", attrs={"start": "2024-06-12", "stop_unknown": True, "current": False})),
     case("med-held-after-since-is-a-pause-not-an-end",
          "Meds: mycophenolate 1.5 g BID (since 01/2024; held during CYC), belimumab monthly (since 10/2024).",
          has("drug", "mycophenolate", attrs={"start": startswith("2024-01"), "ongoing": True, "stopped": False}),

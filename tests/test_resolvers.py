@@ -1015,3 +1015,15 @@ def test_cns_a_later_note_ruling_on_the_same_event_settles_it() -> None:
     )
     status = resolve_patient("P1", [open_event, old], screen, note_count=2).criteria
     assert status["active_severe_cns_lupus"].status == "unknown"
+
+
+def test_refractory_a_start_with_an_unknown_stop_leaves_it_open() -> None:
+    """MMF counts; leflunomide began 06/2024 but when it stopped is unknown: review."""
+    assert (
+        _refractory(
+            drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2024-06-01", current=True),
+            drug("leflunomide", "immunosuppressives", date(2025, 2, 1), start="2024-06-12", stop_unknown=True),
+        )
+        == "unknown"
+    )

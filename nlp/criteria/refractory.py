@@ -71,6 +71,8 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     )
     if start and end:
         return Interval(start, max(start, end), False, m)
+    if start and a.get("stop_unknown"):
+        return Interval(start, start, False, m)  # began then; how long is not known
     last_use = date.fromisoformat(a["last_use"]) if a.get("last_use") else None
     if start and last_use and a.get("drug") in _COURSE_DAYS:
         # "Rituximab | 03/07/2023 + 03/21/2023 | Completed": the course works
@@ -273,7 +275,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             by_drug.setdefault(m.attrs["drug"], []).append(iv)
         if (iv is None or iv.start == iv.end) and m.is_historical and m.attrs["drug_class"] == "immunosuppressives":
             undated.add(m.attrs["drug"])
-        if m.attrs.get("doubted") and m.attrs["drug_class"] == "immunosuppressives":
+        if (m.attrs.get("doubted") or m.attrs.get("stop_unknown")) and m.attrs["drug_class"] == "immunosuppressives":
             # "pt thinks she took CellCept 'a year or two'": a length the note doubts.
             doubted.add(m.attrs["drug"])
     _close_open_stops(by_drug, [m for m in drugs if _usable(m)])

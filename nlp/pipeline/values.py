@@ -718,6 +718,13 @@ def med_table_row(text: str, line_start: int, line_end: int) -> tuple[str, str] 
     return None
 
 
+_STOP_UNKNOWN = re.compile(
+    r"\b(?:stop|end)\s+date\s+(?:is\s+)?(?:not\s+(?:in|known|documented|recorded)|unknown|unclear)"
+    r"|\b(?:unsure|not\s+sure|uncertain)\s+(?:whether|if|when)\s+(?:she|he|they|the\s+patient)\s+"
+    r"(?:kept\s+taking|continued|stopped|still\s+takes?)"
+    r"|\bunknown\s+(?:stop|end)\s+date\b|\bunclear\s+when\s+(?:she|he|they|it\s+was)\s+stopped\b",
+    re.IGNORECASE,
+)
 _SUPPLY = re.compile(r"\b(\d{1,3})[\s-]*days?[\s-]+supply\b", re.IGNORECASE)
 _DOSE_NUMBER = re.compile(
     r"\b(?:dose|infusion|injection|cycle)\s*(?:#|no\.?|number)\s*(?P<n>\d{1,2})\b"
@@ -883,6 +890,11 @@ def drug_exposure(
     dose = _DOSE_NUMBER.search(window[:80]) or _DOSE_NUMBER.search(before[-20:])
     if dose:
         out["dose_number"] = int(dose.group("n") or dose.group("n2"))
+    # "leflunomide started 06/12/2024; stop date not in the records, and pt is
+    # unsure whether she kept taking it": use began then and ended who knows when.
+    if out["start"] is not None and out["end"] is None and _STOP_UNKNOWN.search(after[:200]):
+        out["stop_unknown"] = True
+        out["ongoing"] = False
     # "Benlysta: approved 03/2023 but pt states she never started it".
     out["never_taken"] = bool(_NEVER_TAKEN_IT.search(window[:120]))
     # "CellCept 'for about a year, maybe less'", "thinks she took it 'a year or two'":
@@ -925,7 +937,9 @@ def drug_exposure(
         out["end"] = note_date.isoformat()  # "since 04/2022 - stopped today given renal flare"
     if out["stopped"] and out["end"] is None and earlier:
         out["end"] = _same_day_stop(window[:100], earlier, note_date)
-    out["current"] = (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"]
+    out["current"] = (
+        (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"] and not out.get("stop_unknown")
+    )
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
     # "remains on MMF": taken without a break since the chart last listed it.
     out["continuing"] = bool(_CONTINUING.search(before[-40:])) and not out["stopped"]
