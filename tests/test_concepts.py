@@ -1650,6 +1650,10 @@ ACTIVITY_CASES = [
          "CellCept/Imuran history: outside office has not answered 3 requests; dates and durations unknown.",
          has("records_pending", "has not answered 3 requests", historical=ANY),
          has("records_pending", "dates and durations unknown")),
+    case("records-letters-requested-and-unnamed-tablets",
+         "A dermatologist put her on two different steroid-sparing tablets in 2023 but she cannot recall the names; "
+         "dermatology letters requested.",
+         has("treatment_class", "steroid-sparing tablets"), has("records_pending", "letters requested")),
     case("records-received-and-reviewed", "F/U. Ohio records received and reviewed: azathioprine 50 mg 02/2022.",
          has("records_received", "records received")),
     case("records-with-their-source-arrived", "Outside records (Ohio) arrived: methotrexate 2016-2019, nothing else.",

@@ -1027,3 +1027,12 @@ def test_refractory_a_start_with_an_unknown_stop_leaves_it_open() -> None:
         )
         == "unknown"
     )
+
+
+def test_refractory_lupus_not_yet_diagnosed_has_no_history_to_wait_for() -> None:
+    """A first presentation (no SLE diagnosis, prednisone only, nothing else named) is not_met."""
+    assert _refractory(drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True)) == "not_met"
+    # With SLE diagnosed, a bare prednisone listing is too thin to judge.
+    sle = mention("sle", "sle_diagnosis", text="SLE")
+    assert statuses([drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True), sle,
+                     mention("disease_active", "refractory_active_disease")])["refractory_active_disease"] == "unknown"

@@ -411,4 +411,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result("unknown", detail + " The treatment history is too vague to judge; review needed.", evidence)
     if history_shown and (not enough or not has_steroid):
         return result("not_met", detail, evidence)
+    if not named and not has_sle and not vague_history and active is True:
+        # "Malar rash and synovitis x2 wk; prednisone 20 mg; rheumatology
+        # referral": a first presentation of lupus not yet diagnosed has no
+        # treatment history to wait for (a bare refill call is still too thin).
+        return result("not_met", detail + " Lupus is not yet diagnosed: no immunosuppressive history.", evidence)
     return result("unknown", detail, evidence)
