@@ -1291,6 +1291,9 @@ MEDICATION_CASES = [
          "Leflunomide 20 mg started 06/12/2024 by outside rheumatologist; stop date not in the records, "
          "and pt is unsure whether she kept taking it after the summer.",
          has("drug", "Leflunomide", attrs={"start": "2024-06-12", "stop_unknown": True, "current": False})),
+    case("med-season-stop-may-mean-its-last-day",
+         "Tx hx:\n  MMF 2021 -> stopped \"spring 2023\" for cytopenias (exact date not in chart)\n  Benlysta IV q4wk since 07/2023",
+         has("drug", "MMF", attrs={"last_use": "2023-03-01", "end_latest": "2023-05-31", "stopped": True})),
     case("med-held-after-since-is-a-pause-not-an-end",
          "Meds: mycophenolate 1.5 g BID (since 01/2024; held during CYC), belimumab monthly (since 10/2024).",
          has("drug", "mycophenolate", attrs={"start": startswith("2024-01"), "ongoing": True, "stopped": False}),

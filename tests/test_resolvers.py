@@ -1036,3 +1036,19 @@ def test_refractory_lupus_not_yet_diagnosed_has_no_history_to_wait_for() -> None
     sle = mention("sle", "sle_diagnosis", text="SLE")
     assert statuses([drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True), sle,
                      mention("disease_active", "refractory_active_disease")])["refractory_active_disease"] == "unknown"
+
+
+def test_refractory_an_imprecise_stop_on_the_window_edge_is_undecided() -> None:
+    """Screening 2025-02-11 (window from 2023-02-11): MMF stopped "spring 2023"
+    is 19 days in the window if 1 March, 110 if 31 May."""
+    screen = date(2025, 2, 11)
+    steroid = drug("prednisone", "glucocorticoids", screen, current=True)
+    benlysta = drug("belimumab", "immunosuppressives", screen, start="2023-07-01", current=True)
+    mmf = drug("mycophenolate", "immunosuppressives", date(2024, 6, 18), start="2021-01-01",
+               last_use="2023-03-01", stopped=True, end_latest="2023-05-31")
+    active = mention("disease_active", "refractory_active_disease")
+    status = resolve_patient("P1", [steroid, benlysta, mmf, active], screen, note_count=2).criteria
+    assert status["refractory_active_disease"].status == "unknown"
+    mmf.attrs["end_latest"] = "2023-03-31"  # "stopped 03/2023": short either way
+    status = resolve_patient("P1", [steroid, benlysta, mmf, active], screen, note_count=2).criteria
+    assert status["refractory_active_disease"].status == "not_met"

@@ -157,6 +157,14 @@ def _close_open_stops(by_drug: dict[str, list[Interval]], drugs: list[Mention]) 
                 ivs[i] = Interval(iv.start, min(later), False, iv.mention)
 
 
+def _at_latest(iv: Interval) -> Interval:
+    """The interval with its imprecise stop read as late as it can be."""
+    latest = iv.mention.attrs.get("end_latest")
+    if not latest or iv.open_end:
+        return iv
+    return Interval(iv.start, max(iv.end, date.fromisoformat(latest)), iv.open_end, iv.mention)
+
+
 def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, date]]:
     """Union of intervals; current-use listings close in time are joined."""
     spans: list[tuple[date, date, bool]] = []
@@ -280,9 +288,18 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             doubted.add(m.attrs["drug"])
     _close_open_stops(by_drug, [m for m in drugs if _usable(m)])
     drug_class = {m.attrs["drug"]: m.attrs["drug_class"] for m in drugs}
-    days = {
-        drug: days_in_window(merge(ivs, int(rules["assume_continuous_use_between_notes_days"])), lo, hi)
-        for drug, ivs in by_drug.items()
+    join_gap = int(rules["assume_continuous_use_between_notes_days"])
+    days = {drug: days_in_window(merge(ivs, join_gap), lo, hi) for drug, ivs in by_drug.items()}
+    # "stopped 'spring 2023'" on the window's edge: a drug that qualifies only
+    # if its imprecise stop means the period's last day is undecided.
+    latest_days = {
+        drug: days_in_window(merge([_at_latest(iv) for iv in ivs], join_gap), lo, hi) for drug, ivs in by_drug.items()
+    }
+    doubted |= {
+        d
+        for d, n in days.items()
+        if drug_class.get(d) == "immunosuppressives"
+        and n < rules["min_days_per_immunosuppressive"] <= latest_days[d]
     }
     qualifying = sorted(
         (

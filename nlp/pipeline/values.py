@@ -16,7 +16,15 @@ from functools import lru_cache
 from typing import Any
 
 from nlp.resources import load_json, pipelines_dir, protocol
-from nlp.temporal import CARDINAL_WORDS, TENS_WORDS, DateMention, find_dates, find_durations
+from nlp.temporal import (
+    CARDINAL_WORDS,
+    SEASON_RE,
+    TENS_WORDS,
+    DateMention,
+    add_months,
+    find_dates,
+    find_durations,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -761,6 +769,26 @@ def _same_day_stop(window: str, earlier: str, note_date: date | None) -> str | N
     return dates[-1].value.isoformat() if dates else None
 
 
+def _set_latest_stop(out: dict[str, Any], window: str, dates: list[DateMention]) -> None:
+    """The latest day an imprecise stop can mean, when later than the one used.
+
+    "MMF 2021 -> stopped 'spring 2023'": use is counted to 1 March, but may
+    have gone on to 31 May; a trial on the window's edge is then undecided.
+    """
+    stop = out["end"] or out["last_use"]
+    if stop is None:
+        return
+    for dm in dates:
+        if stop not in (dm.value.isoformat(), dm.period_end.isoformat()):
+            continue
+        latest = dm.period_end
+        if SEASON_RE.match(window, dm.start):
+            latest = add_months(dm.value, 3) - timedelta(days=1)
+        if latest.isoformat() > stop:
+            out["end_latest"] = latest.isoformat()
+        return
+
+
 def drug_exposure(
     before: str, after: str, note_date: date | None, after_drug: bool = False, earlier: str = ""
 ) -> dict[str, Any]:
@@ -862,6 +890,7 @@ def drug_exposure(
             last = out.get("last_use")
             if last is None or dm.value.isoformat() > last:
                 out["last_use"] = dm.value.isoformat()
+    _set_latest_stop(out, window, dates)
     if out["start"] and out["end"] and out["end"] < out["start"]:
         # "rituximab x2 - Completed - 2023-11-02, 2023-11-16": the dates of
         # use after a stop word, not a start after its end.
