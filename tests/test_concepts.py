@@ -1030,6 +1030,16 @@ ANTIBODY_CASES = [
          has("anti_sm", "Sm", attrs=NEG)),
     case("ab-bare-sm-method-in-parentheses", "Sm (EliA)  0.9 U/mL  (<7 negative, 7-10 equivocal, >10 positive)",
          has("anti_sm", "Sm", attrs=NEG)),
+    case("ab-results-row-under-a-sentence-with-two-dates",
+         "27 y.o. F with SLE (dx 2020) on HCQ alone since stopping methotrexate 10/2022.\n"
+         "HPI: 3 wk of ankle edema.\n\nResults (05/02/2025):\n"
+         "UPCR           2.4 g/g (H)      ref <0.2\n"
+         "Anti-dsDNA     310 IU/mL (H)    ref <30",
+         has("anti_dsdna", attrs={"result": "positive", "result_date": None})),
+    case("ab-flowsheet-row-with-bare-ref-column",
+         "               02/14/2023   08/20/2024\n"
+         " dsDNA (IU/mL)      <1            64 H      ref 0-9",
+         has("anti_dsdna", attrs={"result": "positive", "result_date": "2024-08-20"})),
     case("ab-flowsheet-word-cells-latest-column",
          "             Jan 2024     Jun 2024     Dec 2024\n"
          "anti-Sm Ab   Positive     Negative     Negative",

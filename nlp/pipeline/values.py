@@ -472,7 +472,8 @@ _CELL = re.compile(
 _CELL_OR_BLANK = re.compile(_CELL.pattern + r"|(?<!\S)(?P<blank>--|\u2013|\u2014)(?!\S)", re.IGNORECASE)
 # A reference column at the end of a row: "[ref 0-9]", "(ref <1.0)".
 _ROW_REFERENCE = re.compile(
-    r"\s*[\[(]\s*ref(?:erence)?\.?\s*:?\s*(?:[<>]=?\s*)?\d+(?:\.\d+)?(?:\s*[-\u2013]\s*\d+(?:\.\d+)?)?\s*[\])]\s*$",
+    r"\s*(?:[\[(]\s*ref(?:erence)?\.?\s*:?\s*(?:[<>]=?\s*)?\d+(?:\.\d+)?(?:\s*[-\u2013]\s*\d+(?:\.\d+)?)?\s*[\])]"
+    r"|\s+ref(?:erence)?\.?\s*:?\s*(?:[<>]=?\s*)?\d+(?:\.\d+)?(?:\s*[-\u2013]\s*\d+(?:\.\d+)?)?)\s*$",
     re.IGNORECASE,
 )
 # What may follow the test name before the cells: "(IU/mL)", a unit, "Ab".
@@ -485,6 +486,12 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """Start and end offsets of the line(s) holding ``text[start:end]``."""
     line_end = text.find("\n", end)
     return text.rfind("\n", 0, start) + 1, len(text) if line_end < 0 else line_end
+
+
+def _strip_spans(text: str, dates: list[DateMention]) -> str:
+    for dm in reversed(dates):
+        text = text[: dm.start] + " " + text[dm.end :]
+    return text
 
 
 def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
@@ -517,8 +524,10 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
         if pos <= 0:
             return None
         above_start = text.rfind("\n", 0, pos) + 1
-        dates = [d for d in find_dates(text[above_start:pos], note_date) if note_date is None or d.value <= note_date]
-        if len(dates) >= 2:
+        above = text[above_start:pos]
+        dates = [d for d in find_dates(above, note_date) if note_date is None or d.value <= note_date]
+        # A header is dates under a short label, not a sentence that holds two dates.
+        if len(dates) >= 2 and len(re.findall(r"[A-Za-z]{2,}", _strip_spans(above, dates))) <= 4:
             if len(dates) != len(cells):
                 return None
             filled = [i for i in range(len(dates)) if cells[i].group("blank") is None]
