@@ -625,8 +625,14 @@ _CURRENT = re.compile(
 # dates belong to another subject unless a start/stop word leads the clause.
 _OTHER_CLAUSE = re.compile(
     r";(?!\s*(?:started|start|since|from|stopped|stop|discontinued|d/c|held|restarted|resumed|began|begun|"
-    r"initiated|ended|until|through|to|last|x\s*\d|\d|(?:for|over)\s+\d))",
+    r"initiated|ended|until|through|to|last|x\s*\d|\d|(?:for|over)\s+\d"
+    r"|(?:prior|previous|earlier|first)\s+(?:course|cycle|dose|infusion)s?))",
     re.IGNORECASE,
+)
+_RESTARTED = re.compile(r"\b(?:restarted|resumed|re-?started|reinitiated)\b", re.IGNORECASE)
+_PRIOR_COURSE = re.compile(r"\b(?:prior|previous|earlier|first)\s+(?:course|cycle|dose|infusion)s?\s*:?\s*$", re.I)
+_RANGE_NEXT = re.compile(
+    r"\s*(?:to|-|\u2013|through|thru|until)\s*(?:\d{1,2}/)?(?:\d{1,2}/\d{2,4}|(?:19|20)\d\d|[A-Z][a-z]{2,8}\.?\s+(?:19|20)\d\d)",
 )
 _HOLD = re.compile(r"\b(?:hold|held|holding|pause[ds]?|paused|suspend(?:ed)?)\b[^.;\n]{0,12}$", re.IGNORECASE)
 _YEAR_TO_MONTH_YEAR = re.compile(r"\b((?:19|20)\d\d)-(0?[1-9]|1[0-2])/((?:19|20)\d\d)\b")
@@ -872,9 +878,20 @@ def drug_exposure(
             out["end"] = dm.period_end.isoformat()
             out["stopped"] = True
             continue
-        if _END_CUE.search(lead) and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I)):
+        # "100 mg daily - 12/2023 to 07/2024": a dash that sets off a range
+        # opens it; the range's first date is the start.
+        opens_range = out["start"] is None and bool(_RANGE_NEXT.match(window, dm.end))
+        if (
+            _END_CUE.search(lead)
+            and not opens_range
+            and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I))
+        ):
             if out["end"] is None:
                 out["end"] = dm.period_end.isoformat()
+        elif out["start"] is not None and _PRIOR_COURSE.search(lead) and dm.value.isoformat() < out["start"]:
+            # "rituximab 1 g x2 (03/18/2025; prior course 09/2024)": use began earlier.
+            out["last_use"] = max(out["last_use"] or out["start"], out["start"])
+            out["start"], out["start_precision"] = dm.value.isoformat(), dm.precision
         elif out["start"] is None:
             out["start"] = dm.value.isoformat()
             out["start_precision"] = dm.precision
@@ -967,6 +984,10 @@ def drug_exposure(
         end = _month_day_before(int(month_day.group(1)), int(month_day.group(2)), note_date)
         if end is not None and (out["start"] is None or end.isoformat() >= out["start"]):
             out["end"] = end.isoformat()
+    if out["stopped"] and out["end"] is None and _RESTARTED.search(window[:40]) and _only_paused(window[:120]):
+        # "restarted 07/09/2024 (held during pregnancy)": the pause came before.
+        out["stopped"] = False
+        out["ongoing"] = True
     if out["stopped"] and out["ongoing"] and out["end"] is None and _only_paused(window[:120]):
         # "mycophenolate (since 01/2024; held during CYC)": taken from then
         # until a pause that is still going on, not a trial that ended then.
