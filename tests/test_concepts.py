@@ -1315,6 +1315,12 @@ MEDICATION_CASES = [
     case("med-restarted-after-a-hold-in-parentheses",
          "Meds:\n- mycophenolate 1000 mg BID - restarted 07/09/2024 (held during pregnancy)",
          has("drug", "mycophenolate", attrs={"start": "2024-07-09", "stopped": False, "current": True})),
+    case("med-speech-recognition-drug-names",
+         "transcribed by speech recognition not proofread she has been on sell sept 1500 mg twice daily since March 2023 "
+         "and Ben lista 200 mg subcutaneous weekly since January 2024 and we added tack row limbs 2 mg twice daily",
+         has("drug", "sell sept", attrs={"drug": "mycophenolate", "start": "2023-03-01"}),
+         has("drug", "Ben lista", attrs={"drug": "belimumab", "start": "2024-01-01"}),
+         has("drug", "tack row limbs", attrs={"drug": "tacrolimus"})),
     case("med-held-after-since-is-a-pause-not-an-end",
          "Meds: mycophenolate 1.5 g BID (since 01/2024; held during CYC), belimumab monthly (since 10/2024).",
          has("drug", "mycophenolate", attrs={"start": startswith("2024-01"), "ongoing": True, "stopped": False}),
