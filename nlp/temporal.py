@@ -305,6 +305,11 @@ def find_durations(text: str) -> list[Duration]:
     """
     out: list[Duration] = []
     for m in DURATION_RE.finditer(text):
+        # "twice a day", "once a week": a frequency, not a length of use.
+        if re.match(r"\s*an?\s", m.group(0), re.IGNORECASE) and re.search(
+            r"\b(?:once|twice|thrice|times)\s*$", text[max(0, m.start() - 12) : m.start()], re.IGNORECASE
+        ):
+            continue
         # "reassess at 6 months", "follow up in 3 months": a time to come, not a length of use.
         if not re.match(
             r"\s*(?:x|for|~|about|approx|roughly|over)", m.group(0), re.IGNORECASE

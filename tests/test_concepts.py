@@ -1025,6 +1025,10 @@ ANTIBODY_CASES = [
          has("anti_sm", "Sm", attrs=NEG)),
     case("ab-rnp-slash-sm-is-rnp", "Corrected report: Anti-Sm negative; anti-U1-RNP/Sm positive; anti-Ro52 positive.",
          has("anti_sm", "Anti-Sm", attrs=NEG), has("anti_rnp", "anti-U1-RNP/Sm", attrs=POS)),
+    case("ab-dictated-period-ends-a-negation",
+         "neurology feels these are lupus headaches not migraine period anti double stranded DNA greater than 300 high "
+         "low C3 plan pulse methylprednisolone",
+         has("anti_dsdna", negated=False, attrs=POS)),
     case("ab-panel-cutoff-not-across-blank-line",
          "Panel cutoff 1.0 AI.\n\nSm ............. 0.5 AI",
          has("anti_sm", attrs={"result": None})),
@@ -1321,6 +1325,16 @@ MEDICATION_CASES = [
          has("drug", "sell sept", attrs={"drug": "mycophenolate", "start": "2023-03-01"}),
          has("drug", "Ben lista", attrs={"drug": "belimumab", "start": "2024-01-01"}),
          has("drug", "tack row limbs", attrs={"drug": "tacrolimus"})),
+    case("med-since-month-and-two-digit-year", "Meds: AZA 150 qd (since 1/23), MTX 15 qwk (since 11/23), pred 10.",
+         has("drug", "AZA", attrs={"start": "2023-01-01", "ongoing": True}),
+         has("drug", "MTX", attrs={"start": "2023-11-01"})),
+    # "started 05/16" in a May note is the 16th, not May 2016 (a bare M/DD is no date here).
+    case("med-started-month-day-is-no-month-and-year", "Plan:\n- mycophenolate 1 g BID started 05/16\n- ACEi",
+         has("drug", "mycophenolate", attrs={"start": None})),
+    case("med-twice-a-day-is-no-duration",
+         "consult dictated not reviewed speech recognition currently on my co phenolate 1000 mg twice a day "
+         "since November 2025",
+         has("drug", "my co phenolate", attrs={"start": "2025-11-01", "duration_days": None})),
     case("med-held-after-since-is-a-pause-not-an-end",
          "Meds: mycophenolate 1.5 g BID (since 01/2024; held during CYC), belimumab monthly (since 10/2024).",
          has("drug", "mycophenolate", attrs={"start": startswith("2024-01"), "ongoing": True, "stopped": False}),

@@ -629,6 +629,8 @@ _OTHER_CLAUSE = re.compile(
     r"|(?:prior|previous|earlier|first)\s+(?:course|cycle|dose|infusion)s?))",
     re.IGNORECASE,
 )
+# Only after "since": "started 05/16" in a May note is more often the 16th.
+_SINCE_MONTH_SHORT_YEAR = re.compile(r"\b(since)\s+(0?[1-9]|1[0-2])/(\d{2})\b(?![/\d])", re.I)
 _RESTARTED = re.compile(r"\b(?:restarted|resumed|re-?started|reinitiated)\b", re.IGNORECASE)
 _PRIOR_COURSE = re.compile(r"\b(?:prior|previous|earlier|first)\s+(?:course|cycle|dose|infusion)s?\s*:?\s*$", re.I)
 _RANGE_NEXT = re.compile(
@@ -844,6 +846,8 @@ def drug_exposure(
     }
     # "taken 2022-12/2023" is a range, 2022 to 12/2023, not December 2022.
     window = _YEAR_TO_MONTH_YEAR.sub(r"\1 - \2/\3", after[:160])
+    # "AZA 150 qd (since 1/23)": after "since", M/YY is a month and year.
+    window = _SINCE_MONTH_SHORT_YEAR.sub(r"\1 \2/20\3", window)
     other = _OTHER_CLAUSE.search(window)
     if other:
         window = window[: other.start()]
