@@ -269,6 +269,11 @@ def run_checks(mentions: Sequence[Mention], text: str, checks: Sequence[Check]) 
 SLE_CASES = [
     case("sle-a-disease-that-can-precede-sle", "Dx: Kikuchi disease - self-limited; Kikuchi can precede SLE, so annual ANA/CBC.",
          has("sle", "SLE", hypothetical=True)),
+    case("sle-history-per-a-relative-is-the-patients",
+         "45F with SLE (dx in Haiti 2015, per daughter and a 2024 discharge letter: 'SLE, anti-Smith positive'). "
+         "History per mom: lupus diagnosed 2019. Mother has SLE.",
+         has("anti_sm", family=False, attrs={"result": "positive"}), has("sle", "lupus", family=False, historical=ANY),
+         has("sle", "SLE", family=True)),
     case("sle-regimen-unclear-doubts-the-regimen", "Outpatient lupus regimen unclear - per husband 'an infusion every month'.",
          has("sle", "lupus", uncertain=False)),
     case("sle-first-term-of-a-differential", "Assessment: early SLE vs seronegative RA - does not yet fulfil criteria.",
@@ -1560,6 +1565,10 @@ CHRONIC_CASES = [
     case("chronic-hepatitis-then-lupus-active-is-no-active-hepatitis",
          "Hep B on entecavir, HBV DNA undetectable, lupus active with synovitis. HCV treated with SVR, SLE remains active.",
          lacks("uncontrolled_illness")),
+    case("chronic-newly-diagnosed-idc-and-neoadjuvant-regimen",
+         "Interval: newly diagnosed L breast IDC, stage IIA; here for C5 (paclitaxel wk 1) of neoadjuvant AC-T.",
+         has("uncontrolled_illness", "newly diagnosed L breast IDC", attrs={"illness": "cancer"}),
+         has("uncontrolled_illness", "neoadjuvant AC-T", attrs={"illness": "cancer"})),
     case("chronic-on-named-regimen-chemotherapy", "Breast cancer (IDC, T2N1) dx 12/2025; on AC chemotherapy, cycle 3/4.",
          has("uncontrolled_illness", "on AC chemotherapy", attrs={"illness": "cancer"})),
     case("chronic-chemo-drug-started", "Oncology: AC completed 03/2026; weekly paclitaxel started 04/07.",
