@@ -159,6 +159,7 @@ _MONTH_SPAN_RE = re.compile(
 
 
 _DAY_FIRST: ContextVar[bool] = ContextVar("day_first", default=False)
+_DAY_FIRST_HINT = re.compile(r"\b(?:1[3-9]|2\d|3[01])/(?:0?[1-9]|1[0-2])/(?:19|20)?\d\d\b")
 
 
 @contextmanager
@@ -182,6 +183,8 @@ def writes_day_first(text: str) -> bool:
     True when some date can only be read day first ("16/12/2024") and none
     only month first ("12/16/2024").
     """
+    if not _DAY_FIRST_HINT.search(text):
+        return False  # most notes: no date that can only be day first
     day_first = month_first = False
     for m in DATE_RE.finditer(text):
         if m.group("us"):
