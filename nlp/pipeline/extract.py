@@ -228,6 +228,24 @@ def _result_below(text: str, span: Span, spans: list[Span], i: int, cutoff: floa
     return values.read_postfix_result(" " + below, cutoff) if below.strip() else None
 
 
+def _drug_after(text: str, span: Span, right: int) -> str:
+    """The text that speaks about a drug: up to the next drug in its sentence.
+
+    A table row ends at its line (the next row is another drug's), and a
+    medication table's Start and Stop columns are read by their header
+    (:func:`values.med_table_row`).
+    """
+    line_start, line_end = values.line_bounds(text, span.start_char, span.end_char)
+    if text.count("|", line_start, line_end) < 2:
+        return text[span.end_char : right]
+    table_row = values.med_table_row(text, line_start, line_end)
+    if table_row is None or text[line_start : span.start_char].strip(" |"):
+        return text[span.end_char : min(right, line_end)]
+    first_cell, rest = table_row
+    # The drug's own cell ("Azathioprine 100 mg") keeps its dose.
+    return first_cell[len(text[line_start : span.end_char].lstrip(" |")) :] + rest
+
+
 def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
     """Build the mentions of one processed note.
 
@@ -412,9 +430,9 @@ def _add_values(
             panel = values.panel_cutoff(text, span.start_char) if kind == "antibody" else None
             result = None if in_score else values.read_postfix_result(after, cutoff, panel)
             if result is None and not in_score and kind == "antibody":
-                result = _result_below(text, span, spans, i, cutoff)
-            if result is None and not in_score and kind == "antibody":
-                result = values.panel_list_result(text, span.start_char, span.end_char)
+                result = _result_below(text, span, spans, i, cutoff) or values.panel_list_result(
+                    text, span.start_char, span.end_char
+                )
             antibody_results[i] = result
             if result is None and not in_score:
                 result = values.read_prefix_result(before)
@@ -441,19 +459,9 @@ def _add_values(
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":
             left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
-            after = text[span.end_char : right]
-            line_start, line_end = values.line_bounds(text, span.start_char, span.end_char)
-            if text.count("|", line_start, line_end) >= 2:
-                # A table row ends at its line: the next row is another drug's.
-                after = text[span.end_char : min(right, line_end)]
-                table_row = values.med_table_row(text, line_start, line_end)
-                if table_row is not None and not text[line_start : span.start_char].strip(" |"):
-                    first_cell, rest = table_row
-                    # The drug's own cell ("Azathioprine 100 mg") keeps its dose.
-                    after = first_cell[len(text[line_start : span.end_char].lstrip(" |")) :] + rest
             exposure = values.drug_exposure(
                 text[left : span.start_char],
-                after,
+                _drug_after(text, span, right),
                 note_date,
                 after_drug=left > sent.start_char,
                 earlier=text[max(0, sent.start_char - 300) : sent.start_char],
