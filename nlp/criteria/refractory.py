@@ -292,15 +292,12 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     days = {drug: days_in_window(merge(ivs, join_gap), lo, hi) for drug, ivs in by_drug.items()}
     # "stopped 'spring 2023'" on the window's edge: a drug that qualifies only
     # if its imprecise stop means the period's last day is undecided.
-    latest_days = {
-        drug: days_in_window(merge([_at_latest(iv) for iv in ivs], join_gap), lo, hi) for drug, ivs in by_drug.items()
-    }
-    doubted |= {
-        d
-        for d, n in days.items()
-        if drug_class.get(d) == "immunosuppressives"
-        and n < rules["min_days_per_immunosuppressive"] <= latest_days[d]
-    }
+    for drug, ivs in by_drug.items():
+        if drug_class[drug] != "immunosuppressives" or not any(iv.mention.attrs.get("end_latest") for iv in ivs):
+            continue
+        latest = days_in_window(merge([_at_latest(iv) for iv in ivs], join_gap), lo, hi)
+        if days[drug] < rules["min_days_per_immunosuppressive"] <= latest:
+            doubted.add(drug)
     qualifying = sorted(
         (
             d

@@ -264,6 +264,16 @@ _PANEL_CUTOFF_TRAILING = re.compile(
 )
 
 
+def _lines_above(text: str, pos: int, limit: int) -> list[str]:
+    """Up to ``limit`` lines above the one holding ``pos``, nearest first,
+    within its block (no blank line between): where a table's header is."""
+    line_start = text.rfind("\n", 0, pos)
+    if line_start < 0:
+        return []
+    block_start = max(text.rfind("\n\n", 0, pos), 0)
+    return text[block_start:line_start].split("\n")[-limit:][::-1]
+
+
 def panel_cutoff(text: str, start: int) -> tuple[float, str | None] | None:
     """The cutoff a panel's header states for the rows under it.
 
@@ -274,17 +284,12 @@ def panel_cutoff(text: str, start: int) -> tuple[float, str | None] | None:
     """
     # "... Chromatin 0.4, Sm 4.8 H (AI, pos >=1.0 unless stated)": a panel
     # written on one line states its cutoff after the rows.
-    line_start = text.rfind("\n", 0, start)
     line_end = text.find("\n", start)
     same_line = text[start : len(text) if line_end < 0 else line_end]
     trailing = _PANEL_CUTOFF_TRAILING.search(same_line)
     if trailing:
         return float(trailing.group("num")), trailing.group("unit")
-    block_start = text.rfind("\n\n", 0, start)
-    if line_start < 0 or line_start < block_start:
-        return None
-    lines = text[max(block_start, 0) : line_start].split("\n")
-    for line in reversed(lines[-12:]):
+    for line in _lines_above(text, start, 12):
         m = _PANEL_CUTOFF.search(line)
         if m:
             return float(m.group("num")), m.group("unit")
@@ -441,6 +446,11 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     return None
 
 
+def blank_parentheses(text: str) -> str:
+    """``text`` with each closed ``(...)`` aside blanked, offsets kept."""
+    return re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), text)
+
+
 def date_before(before: str, note_date: date | None) -> DateMention | None:
     """The last date in the clause that leads up to a mention (offsets into ``before``).
 
@@ -452,7 +462,7 @@ def date_before(before: str, note_date: date | None) -> DateMention | None:
     offset = len(before) - len(clause)
     # A closed aside dates what it stands beside: "LN (biopsy 03/2023), partial
     # renal response" leaves the response undated, that is current.
-    clause = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), clause)
+    clause = blank_parentheses(clause)
     found = [dm for dm in find_dates(clause, note_date) if note_date is None or dm.value <= note_date]
     if not found:
         return None
@@ -489,6 +499,7 @@ def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
 
 
 def _strip_spans(text: str, dates: list[DateMention]) -> str:
+    """``text`` with each of ``dates`` replaced by a space."""
     for dm in reversed(dates):
         text = text[: dm.start] + " " + text[dm.end :]
     return text
@@ -692,8 +703,8 @@ _TABLE_END_COLUMN = re.compile(r"^(?:end(?:ed)?|end\s+date|stop(?:ped)?|stop\s+d
 
 
 def _pipe_cells(line: str) -> list[str]:
-    cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    return cells
+    """A pipe table line's cells, empty ones kept so columns stay aligned."""
+    return [c.strip() for c in line.strip().strip("|").split("|")]
 
 
 def med_table_row(text: str, line_start: int, line_end: int) -> tuple[str, str] | None:
@@ -713,9 +724,7 @@ def med_table_row(text: str, line_start: int, line_end: int) -> tuple[str, str] 
     row = text[line_start:line_end]
     if row.count("|") < 2:
         return None
-    block_start = max(text.rfind("\n\n", 0, line_start), 0)
-    lines = text[block_start:line_start].split("\n")
-    for line in reversed(lines[-15:]):
+    for line in _lines_above(text, line_start, 14):
         if line.count("|") < 2:
             continue
         header = _pipe_cells(line)
@@ -781,8 +790,7 @@ def _same_day_stop(window: str, earlier: str, note_date: date | None) -> str | N
     """
     if not _SAME_DAY.search(window):
         return None
-    plain = re.sub(r"\([^()]*\)", lambda m: " " * len(m.group(0)), earlier)
-    dates = [dm for dm in find_dates(plain, note_date) if dm.precision == "day"]
+    dates = [dm for dm in find_dates(blank_parentheses(earlier), note_date) if dm.precision == "day"]
     return dates[-1].value.isoformat() if dates else None
 
 
