@@ -769,14 +769,14 @@ _NEVER_TAKEN_IT = re.compile(
     r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:it|them|this|the\s+drug)\b",
     re.IGNORECASE,
 )
+# The verbs that end a drug on a named day ("held the same day", "d/c'd today").
+_STOP_VERB = r"\b(?:stopped|discontinued|held|d/c'?d|dc'?d)"
 _SAME_DAY = re.compile(
-    r"^[^.;]{0,60}\b(?:stopped|discontinued|held|d/c'?d)\s+(?:on\s+)?(?:the\s+same\s+day|that\s+(?:same\s+)?day)\b",
+    rf"^[^.;]{{0,60}}{_STOP_VERB}\s+(?:on\s+)?(?:the\s+same\s+day|that\s+(?:same\s+)?day)\b",
     re.IGNORECASE,
 )
-
-
 _STOPPED_TODAY = re.compile(
-    r"\b(?:stopped|discontinued|held|d/c'?d|dc'?d)\s+(?:as\s+of\s+)?(?:today|this\s+morning|at\s+this\s+visit)\b",
+    rf"{_STOP_VERB}\s+(?:as\s+of\s+)?(?:today|this\s+morning|at\s+this\s+visit)\b",
     re.IGNORECASE,
 )
 
