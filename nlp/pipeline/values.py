@@ -90,6 +90,28 @@ _MISREPORTED = re.compile(
 )
 
 
+def _as_columns(after: str) -> tuple[str, bool]:
+    """The text after a test name with any export row's separators as spaces,
+    and whether it is a CSV or pipe row (whose bare ``lo-hi`` is a reference).
+
+    Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |"), CSV rows
+    ("anti-Smith,positive,negative,A"), quoted CSV exports and HL7 OBX
+    segments then read like the spaced columns of a printed lab report.
+    """
+    first_line = after.split("\n", 1)[0]
+    if '","' in first_line[:40]:
+        # A quoted CSV export: '"DSDNA AB IGG","187","IU/mL","<=9","H"'.
+        after = first_line.replace('"', "")
+    csv_row = bool(re.match(r"[^,\n]{0,12},(?=\S)", after)) and after.count(",") >= 2
+    if csv_row:
+        after = after.split("\n", 1)[0].replace(",", "  ")
+    pipe_row = "|" in first_line[:20]
+    if pipe_row:
+        # "SMITH AB IGG^L||0.3|AI|0.0-0.9|N": the coding-system suffix is no result.
+        after = re.sub(r"^[^|\n]{0,12}?\^\w*", " ", after)
+    return after.replace("|", " "), csv_row or pipe_row
+
+
 def read_postfix_result(
     after: str, cutoff: float | None = None, panel: tuple[float, str | None] | None = None
 ) -> LabResult | None:
@@ -118,21 +140,8 @@ def read_postfix_result(
         after = " " + after[misreported.end() :]
     # A detached one-dot leader ("anti-chromatin . 28 U/mL") is no full stop.
     after = re.sub(r"^[ \t]+\.(?=[ \t])", " ", after)
-    # Table cells ("| anti-dsDNA | 156 IU/mL | <30 | H |") and CSV rows
-    # ("anti-Smith,positive,negative,A") read like spaced columns.
-    first_line = after.split("\n", 1)[0]
-    if '","' in first_line[:40]:
-        # A quoted CSV export: '"DSDNA AB IGG","187","IU/mL","<=9","H"'.
-        after = first_line.replace('"', "")
-    csv_row = bool(re.match(r"[^,\n]{0,12},(?=\S)", after)) and after.count(",") >= 2
-    if csv_row:
-        after = after.split("\n", 1)[0].replace(",", "  ")
-    # Pipe exports and HL7 OBX segments ("SMITH AB IGG^L||0.3|AI|0.0-0.9|N"):
-    # columns like a CSV row; the coding-system suffix is no result.
-    pipe_row = "|" in first_line[:20]
-    if pipe_row:
-        after = re.sub(r"^[^|\n]{0,12}?\^\w*", " ", after)
-    window = _cut_window(after.replace("|", " "))[:120]
+    columns, row = _as_columns(after)
+    window = _cut_window(columns)[:120]
     if re.match(r"\s*\+\s+(?!" + _RESULT_CONTEXT_WORD + r")(?:anti-?\s*)?[A-Za-z]{2,}", window, re.IGNORECASE):
         return None  # "dsDNA + Sm specimen hemolyzed": "+" joins two tests; not "anti-Sm+ at dx"
     pending = pats.pending.search(window[:60])
@@ -213,7 +222,7 @@ def read_postfix_result(
         return LabResult("positive" if above else "negative", f"{detail} ({compared.group('side')} cutoff)")
     # The bands' own ";" is no clause break: read them from the uncut text.
     value_end = len(window) - len(rest.lstrip()) + num.end()
-    banded = _banded_result(value, after[value_end : value_end + 80])
+    banded = _banded_result(value, columns[value_end : value_end + 80])
     if banded is not None and not op.startswith("<"):
         return LabResult(banded[0], f"{detail} ({banded[1]})")
     ref = (
@@ -221,7 +230,7 @@ def read_postfix_result(
         or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><=?|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail)
         or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><=?|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
         # A CSV row's reference column: "Sm Ab,0.3,AI,0.0-0.9,,2025-10-20".
-        or ((csv_row or pipe_row) and re.match(r"\s*(?:[a-zA-Z/%.]+\s+)?(?P<op>)(?P<lo>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<hi>\d+(?:\.\d+)?)(?!\d|/)", tail))
+        or (row and re.match(r"\s*(?:[a-zA-Z/%.]+\s+)?(?P<op>)(?P<lo>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<hi>\d+(?:\.\d+)?)(?!\d|/)", tail))
     )
     if ref:
         lo = float(ref.group("lo"))
