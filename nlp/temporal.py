@@ -69,7 +69,7 @@ DATE_RE = re.compile(
     r"(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>0?[1-9]|1[0-2])(?:-(?P<id>\d{1,2}))?\b)"
     r"|(?P<us>\b(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>(?:19|20)?\d\d)\b)"
     r"|(?P<my>\b(?P<mm>\d{1,2})/(?P<myy>(?:19|20)\d\d)\b)"
-    rf"|(?P<named>\b(?:(?P<nd1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?)?[\s-]*(?P<nm>{_MONTH_RE})[\s-]+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d)\b)"
+    rf"|(?P<named>\b(?:(?P<nd1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?)?[\s-]*(?P<nm>{_MONTH_RE})[\s-]+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d|['\u2019]\d\d))\b"
     r"|(?P<year>\b(?P<yy>(?:19|20)\d\d)\b(?![-/](?:0?[1-9]|1[0-2])\b))",
     re.IGNORECASE,
 )
@@ -235,11 +235,13 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
             precision = "month"
         elif m.group("named"):
             month = _MONTHS[m.group("nm").lower().rstrip(".")]
+            # "Jan '24": an apostrophe year is this century's.
+            year = int(m.group("ny").lstrip("'\u2019")) + (2000 if m.group("ny")[0] in "'\u2019" else 0)
             day_text = m.group("nd1") or m.group("nd2")
             if day_text:
-                d = _safe_date(int(m.group("ny")), month, int(day_text))
+                d = _safe_date(year, month, int(day_text))
             else:
-                d = _safe_date(int(m.group("ny")), month, 1)
+                d = _safe_date(year, month, 1)
                 precision = "month"
         elif m.group("year"):
             d = _safe_date(int(m.group("yy")), 1, 1)

@@ -937,7 +937,7 @@ ANTIBODY_CASES = [
     case("ab-ocr-letter-digit-confusions", "SER0LOGIES 06/2025:  ANTl-SMITH AB ...... P0SITIVE\nANTl-dsDNA 4l0 IU/mL (ref <30).",
          has("anti_sm", attrs=POS), has("anti_dsdna", attrs=POS)),
     case("ab-plus-joining-two-tests-is-no-result", "dsDNA + Sm specimen hemolyzed - not resulted.",
-         has("anti_dsdna", attrs={"result": None})),
+         has("anti_dsdna", hypothetical=True, attrs={"result": None})),
     case("ab-html-entities-in-exported-notes", "Anti-dsDNA &lt;1 IU/mL (negative). Anti-Sm &lt;0.2 AI (negative).",
          has("anti_dsdna", attrs=NEG), has("anti_sm", attrs=NEG)),
     case("ab-csv-rows", "test,value,ref,flag\nanti-Smith,positive,negative,A\nanti-dsDNA,<10 IU/mL,<30,",
@@ -1160,6 +1160,26 @@ ANTIBODY_CASES = [
          has("anti_sm", attrs=NEG)),
     case("ab-ana-positive-dsdna-and-sm-negative", "ANA positive; dsDNA and Sm negative.",
          has("ana", attrs=POS), has("anti_dsdna", attrs=NEG), has("anti_sm", attrs=NEG)),
+    # A test that was cancelled, never resulted or had an unusable specimen is no
+    # result: not "negative" because of the "NOT" in "NOT resulted".
+    case("ab-not-resulted-cancelled", "Labs from 10/22 NOT resulted: dsDNA and ENA panel cancelled by lab - specimen received unspun.",
+         has("anti_dsdna", hypothetical=True, negated=False, attrs={"result": None})),
+    case("ab-cancelled-clotted", "Labs this admission: anti-dsDNA CANCELLED (specimen clotted).",
+         has("anti_dsdna", hypothetical=True, attrs={"result": None})),
+    case("ab-qns", "Anti-Sm QNS, redraw.",
+         has("anti_sm", hypothetical=True)),
+    # Each DATE: opens an entry; the latest entry that states a result is the result.
+    case("ab-dated-entries-latest-cancelled", "anti-dsDNA (Farr)   06/2024: 88 IU/mL (H, ref <7)    12/2024: cancelled\nMeds: none",
+         has("anti_dsdna", "anti-dsDNA", attrs={**POS, "result_date": "2024-06-01"})),
+    case("ab-dated-entries-latest-wins", "dsDNA 03/2023: 12 (neg)  11/2024: 145 H  05/2025: pending",
+         has("anti_dsdna", attrs={**POS, "result_date": "2024-11-01"})),
+    case("ab-dated-entries-latest-negative", "dsDNA 03/2023: 145 H  11/2024: 4 IU/mL (ref <7)",
+         has("anti_dsdna", attrs={**NEG, "result_date": "2024-11-01"})),
+    case("ab-month-year-before-value", "anti-dsDNA 06/2024: 88 IU/mL (H).",
+         has("anti_dsdna", attrs=POS)),
+    # A row that starts with its date is a row, not a header over the rows below.
+    case("ab-date-first-rows", " Date     Test            Result     Ref\n 03/2023  anti-Sm         0.1 AI     <1.0\n 03/2023  anti-histone    0.4 U      <1.0\n",
+         has("anti_sm", attrs=NEG), has("anti_histone", attrs=NEG)),
 ]
 
 
@@ -1669,6 +1689,21 @@ CHRONIC_CASES = [
          has("hba1c", attrs={"a1c": 10.4})),
     case("ill-htn-at-goal", "HTN, at goal on lisinopril.",
          has("controlled_illness", attrs={"illness": "hypertension"})),
+    # Severe readings on several agents are uncontrolled without the word.
+    case("ill-bp-on-three-agents", "BP 168/100 on 3 agents.",
+         has("uncontrolled_illness", attrs={"illness": "hypertension"})),
+    case("ill-bp-despite-drugs", "HTN: 174/106 today despite amlodipine 10, losartan 100, chlorthalidone 25.",
+         has("uncontrolled_illness", attrs={"illness": "hypertension"})),
+    case("ill-bp-on-listed-drugs", "BP 176/104 (repeat 170/100) on amlodipine 10, losartan 100, HCTZ 25.",
+         has("uncontrolled_illness", attrs={"illness": "hypertension"})),
+    case("ill-home-bp-range-on-agents", "Home readings 160s-170s/100s on 3 agents.",
+         has("uncontrolled_illness", attrs={"illness": "hypertension"})),
+    case("ill-normal-bp-on-three-agents", "BP 128/82 on 3 agents.",
+         lacks("uncontrolled_illness")),
+    case("ill-high-bp-in-pain-no-drugs", "BP 165/95 in ED with pain, on no meds.",
+         lacks("uncontrolled_illness")),
+    case("ill-a1c-dated-apostrophe-year", "T2DM: A1c 9.1 (Jan '24) per PCP letter.",
+         has("hba1c", attrs={"a1c": 9.1, "event_date": "2024-01-01"})),
 ]
 
 

@@ -424,6 +424,7 @@ def _add_values(
                 if in_score
                 else values.flowsheet_cell(text, span.start_char, span.end_char, note_date)
                 or values.flowsheet_row_cell(text, span.start_char, span.end_char, note_date)
+                or values.dated_row_cell(after, note_date)
             )
             if column is not None:
                 after = column[0]

@@ -595,6 +595,8 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
     column = next((i for i, (a, b, _) in enumerate(header) if a <= start - line_start < b), None)
     if column is None or column == 0:
         return None
+    if any(dm.start == 0 for dm in find_dates(header[0][2], note_date)):
+        return None  # "03/2023  anti-Sm  0.1 AI  <1.0" is itself a dated row, not a header
     best: tuple[str, DateMention] | None = None
     pos = line_end + 1
     while pos < len(text):
@@ -619,6 +621,35 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
         ):
             best = (cell, when)
         pos = nxt + 1
+    return best
+
+
+_DATED_ENTRY = re.compile(r"[ \t]*[:=][ \t]*")
+
+
+def dated_row_cell(after: str, note_date: date | None) -> tuple[str, DateMention] | None:
+    """The latest result of a row that dates each of its values.
+
+    ``after`` is the text after a test name; in a row such as
+    ``anti-dsDNA (Farr)  06/2024: 88 IU/mL (H)   12/2024: cancelled`` each
+    ``DATE:`` opens an entry, and the latest entry on or before the note date
+    that states a result is the result (a cancelled or pending one is none).
+    ``None`` unless the first line holds at least two such entries.
+    """
+    line = after.split("\n", 1)[0]
+    entries = [
+        dm
+        for dm in find_dates(line, note_date)
+        if _DATED_ENTRY.match(line, dm.end) and (note_date is None or dm.value <= note_date)
+    ]
+    if len(entries) < 2:
+        return None
+    best: tuple[str, DateMention] | None = None
+    for k, dm in enumerate(entries):
+        cell = line[_DATED_ENTRY.match(line, dm.end).end() : entries[k + 1].start if k + 1 < len(entries) else len(line)]
+        read = read_postfix_result(" " + cell)
+        if read is not None and read.result != "pending" and (best is None or dm.value >= best[1].value):
+            best = (" " + cell, dm)
     return best
 
 
@@ -1251,7 +1282,7 @@ def gestational_weeks(text: str) -> int | None:
 
 _ILLNESS_KINDS = (
     ("diabetes", r"diabet|\bDM\d?\b|T[12]DM|IDDM|NIDDM|A1c|glyc|glucose|sugars|DKA|ketoacidosis|hyperosmolar"),
-    ("hypertension", r"hypertens|\bHTN\b|blood\s+pressure|\bBP\b|\b\d{2,3}/\d{2,3}\b"),
+    ("hypertension", r"hypertens|\bHTN\b|blood\s+pressure|\bBP\b|\b\d{2,3}s?/\d{2,3}s?\b"),
     ("heart failure", r"heart\s+failure|\bCHF\b|\bHF|ADHF|NYHA"),
     (
         "cancer",
