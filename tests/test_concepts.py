@@ -796,6 +796,11 @@ PREGNANCY_CASES = [
     # A bare "pregnancy" is a topic mention; the resolver reads its negation.
     case("preg-denies-pregnancy", "Denies pregnancy; LMP 2 weeks ago.",
          has("pregnancy_topic", negated=True)),
+    # Printed lab rows name the specimen after a comma.
+    case("preg-hcg-comma-specimen-leader", " hCG, urine ............................ negative",
+         has("pregnancy_test", attrs={"result": "negative"})),
+    case("preg-bhcg-comma-serum-value", "  beta-hCG, serum ................ <2 mIU/mL    [<5]",
+         has("pregnancy_test", attrs={"result": "negative"})),
     case("preg-urine-hcg-negative", "Urine hCG negative today.",
          has("pregnancy_test", attrs={"result": "negative"})),
     case("preg-upt-neg", "UPT: neg",
@@ -1177,6 +1182,14 @@ ANTIBODY_CASES = [
          has("anti_dsdna", attrs={**NEG, "result_date": "2024-11-01"})),
     case("ab-month-year-before-value", "anti-dsDNA 06/2024: 88 IU/mL (H).",
          has("anti_dsdna", attrs=POS)),
+    # A result added in a later addendum is as old as the addendum.
+    case("ab-addendum-dates-its-results", "dsDNA drawn today.\n---\nADDENDUM 04/22/2024 (Dr. Osei): anti-dsDNA returned 64 IU/mL (H).",
+         has("anti_dsdna", "anti-dsDNA", attrs={**POS, "result_date": "2024-04-22"})),
+    case("ab-method-in-parentheses", "  ds-DNA antibody (Farr RIA) ..... 31 IU/mL     [<7]     HIGH",
+         has("anti_dsdna", "ds-DNA antibody", attrs=POS)),
+    # The flag that ends one printed row is no prefix of the next row's test.
+    case("ab-flag-of-the-row-above", "  dsDNA ..... 31 IU/mL  HIGH\n  Smith (Sm) antibody ..... see comment",
+         has("anti_sm", attrs={"result": None})),
     # A row that starts with its date is a row, not a header over the rows below.
     case("ab-date-first-rows", " Date     Test            Result     Ref\n 03/2023  anti-Sm         0.1 AI     <1.0\n 03/2023  anti-histone    0.4 U      <1.0\n",
          has("anti_sm", attrs=NEG), has("anti_histone", attrs=NEG)),

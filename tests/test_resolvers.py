@@ -719,10 +719,13 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
     assert statuses([sle, denial])["sle_diagnosis"] == "not_met"
     plain = replace(cause, sentence="Reviewed the outside work-up; not lupus.")
     assert statuses([sle, plain])["sle_diagnosis"] == "not_met"
+    disease = replace(cause, sentence="Photosensitive rash and arthralgia, ANA 1:80: UCTD, not lupus.")
+    assert statuses([sle, disease])["sle_diagnosis"] == "not_met"
     for symptom in (
         "[N] E2 CNS - migraine, not SLE [N] E3 chronic illness",
         "Headache not SLE-related per neurology.",
         "Post-epidural headache in hospital - post-dural puncture headache, resolved after blood patch; not lupus.",
+        "Headache: daily since stopping coffee 3 wk ago - caffeine withdrawal, not lupus.",
     ):
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 

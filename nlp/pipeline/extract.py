@@ -456,6 +456,8 @@ def _add_values(
             dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 60)], note_date)
             if column is not None:
                 dm = column[1]
+            if dm is None:
+                dm = values.addendum_date(text[: span.start_char], note_date)
             if dm is not None:
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":

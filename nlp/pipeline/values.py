@@ -393,8 +393,8 @@ def _labelled_result(window: str) -> LabResult | None:
 def read_prefix_result(before: str) -> LabResult | None:
     """Read a result written before the test name (``positive for anti-Sm``)."""
     m = lab_patterns().prefix.search(html.unescape(before[-48:])[-40:])
-    if not m:
-        return None
+    if not m or "\n" in m.group(0):
+        return None  # "... 31 IU/mL  HIGH\n  Smith": the last line's flag, not a prefix
     word = m.group(0).strip().lower()
     if word.startswith(("neg", "undetect", "nonreact", "(-", "-")):
         return LabResult("negative", m.group(0).strip())
@@ -622,6 +622,23 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
             best = (cell, when)
         pos = nxt + 1
     return best
+
+
+_ADDENDUM = re.compile(r"\baddend(?:um|a)\b[^\n]{0,40}", re.IGNORECASE)
+
+
+def addendum_date(before: str, note_date: date | None) -> DateMention | None:
+    """The date of the addendum a result is written in, if any.
+
+    "ADDENDUM 04/22/2024 (Dr. Osei): anti-dsDNA returned 64 IU/mL (H)": a
+    result added after the visit is as old as its addendum, which may be
+    later than the note's own date.
+    """
+    headers = list(_ADDENDUM.finditer(before))
+    if not headers:
+        return None
+    dates = find_dates(headers[-1].group(0), note_date)
+    return dates[0] if dates else None
 
 
 _DATED_ENTRY = re.compile(r"[ \t]*[:=][ \t]*")
