@@ -578,6 +578,12 @@ NEPHRITIS_CASES = [
          has("active_sediment", "casts", negated=True)),
     case("ln-proteinuria-g-per-day", "Proteinuria 2.1 g/day on last collection.",
          has("proteinuria", attrs={"protein_g": 2.1})),
+    # The date of an earlier subject in the sentence ("SLE 2009") does not date
+    # a renal statement that names the kidney again after it.
+    case("ln-earlier-subjects-date-is-not-the-responses", "47 yo F, SLE 2009, class V LN (biopsy 2020) - partial renal response: UPCR 0.6 g/g (from 4.2).",
+         has("renal_remission", attrs={"event_date": None}), has("proteinuria", attrs={"protein_g": 0.6, "event_date": None})),
+    case("ln-biopsy-date-before-its-class", "Renal biopsy 03/2023: class IV LN.",
+         has("ln_class", attrs={"event_date": "2023-03-01"})),
     case("ln-upcr-with-reference", "UPCR 0.2 (ref <0.2) today.",
          has("proteinuria", "UPCR", attrs={"protein_g": 0.2})),
 ]
@@ -713,6 +719,16 @@ CNS_CASES = [
          has("seizure", "seizure")),
     case("cns-headache-resolved", "Headache resolved with acetaminophen.",
          not_current("headache")),
+    # The first term of a differential is open even when it closes an aside.
+    case("cns-npsle-in-parentheses-vs", "DDx: optic neuritis - lupus-associated (NPSLE) vs NMOSD vs MOGAD.",
+         has("npsle", uncertain=True)),
+    # A work-up of NPSLE is a suspicion, not a diagnosis.
+    case("cns-npsle-workup-if-persists", "Steroid-induced mania; NPSLE workup only if persists.",
+         has("npsle", uncertain=True)),
+    case("cns-npsle-workup-in-progress", "NPSLE work-up in progress.",
+         has("npsle", uncertain=True)),
+    case("cns-npsle-confirmed-is-no-workup", "NPSLE confirmed by neurology.",
+         has("npsle", uncertain=False)),
 ]
 
 
@@ -865,6 +881,16 @@ PREGNANCY_CASES = [
          lacks("sex_male")),
     case("preg-pregnancy-test-negative", "Pregnancy test negative on 02/20/2025.",
          has("pregnancy_test", negated=ANY, attrs={"result": "negative"}), not_affirmed("pregnancy")),
+    # "currently" inside the target is no terminator of the negation before it.
+    case("preg-not-currently-pregnant", "She is not currently pregnant; not breastfeeding.",
+         has("pregnancy", negated=True), has("lactation", negated=True)),
+    case("preg-currently-pregnant-after-negated-history", "No prior pregnancies; currently pregnant at 8 weeks.",
+         has("pregnancy", "currently pregnant", negated=False)),
+    # "until" before a date ends a past period; it is no conditional.
+    case("preg-breastfed-until-date-then-weaned", "Breastfed until 08/2023, fully weaned, no longer lactating.",
+         has("not_lactating", "fully weaned", hypothetical=False), has("lactation", "lactating", negated=True)),
+    case("preg-hold-until-weaned-is-conditional", "Hold MMF until she has weaned.",
+         has("not_lactating", hypothetical=True)),
     case("preg-bhcg-below-5", "Beta-hCG <5 mIU/mL.",
          has("pregnancy_test", attrs={"result": "negative"})),
     case("preg-serum-hcg-high-value", "Serum hCG 12,500 mIU/mL; dating ultrasound ordered.",
@@ -1733,6 +1759,8 @@ ACTIVITY_CASES = [
     case("activity-serologically-active-clinically-quiet",
          "Lupus serologically active but clinically quiet; SLEDAI-2K 2 (anti-dsDNA only).",
          has("disease_inactive", "clinically quiet"), has("sledai", attrs={"sledai": 2, "serology_only": True})),
+    case("activity-sledai-dsdna-and-low-c3-only", "SLEDAI-2K 4 (anti-dsDNA + low C3 only). Clinically quiescent.",
+         has("sledai", attrs={"sledai": 4, "serology_only": True})),
     case("activity-sledai-with-clinical-items", "SLEDAI 6 (arthritis, dsDNA).",
          has("sledai", attrs={"sledai": 6, "serology_only": None})),
     case("activity-active-polyarthritis-sledai-at-least", "Active polyarthritis (knees, wrists), SLEDAI-2K at least 8.",

@@ -730,6 +730,20 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 
 
+def test_lupus_psychosis_judged_less_likely_settles_the_notes_open_npsle() -> None:
+    sentence = "A: steroid-induced mania with psychotic features. Lupus psychosis less likely."
+    steroid = mention("psychosis", "active_severe_cns_lupus", text="psychotic", attrs={"attributed_to": "other"},
+                      sentence=sentence)
+    lupus = mention("psychosis", "active_severe_cns_lupus", text="Lupus psychosis", start=50, end=65,
+                    is_uncertain=True, attrs={"attributed_to": "lupus"}, sentence=sentence,
+                    cues=("possible_existence: less likely",))
+    plan = mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=120, end=125, is_uncertain=True,
+                   cues=("possible_existence: workup",))
+    assert statuses([steroid, lupus, plan])["active_severe_cns_lupus"] == "not_met"
+    # Without the assessment the open NPSLE stays open.
+    assert statuses([steroid, plan])["active_severe_cns_lupus"] == "unknown"
+
+
 def test_npsle_judged_unlikely_is_ruled_out() -> None:
     headache = mention("headache", "active_severe_cns_lupus", text="Headache", attrs={"attributed_to": "other"})
     unlikely = mention("npsle", "active_severe_cns_lupus", text="NPSLE", start=40, end=45, is_uncertain=True,

@@ -46,9 +46,15 @@ _RULING = re.compile(
 _UNLIKELY = re.compile(r"possible_existence: .*\b(?:less likely|unlikely)\b", re.IGNORECASE)
 
 
+def _names_npsle(m: Mention) -> bool:
+    """NPSLE itself, or a severe symptom the mention ties to lupus ("lupus psychosis")."""
+    return m.concept == "npsle" or (m.concept in _SEVERE and m.attrs.get("attributed_to") == "lupus")
+
+
 def _judged_unlikely(m: Mention) -> bool:
-    """ "Headache c/w tension-type; NPSLE less likely": the assessment leans against NPSLE."""
-    return m.concept == "npsle" and m.is_uncertain and has_cue(m, _UNLIKELY)
+    """ "Headache c/w tension-type; NPSLE less likely", "steroid-induced mania.
+    Lupus psychosis less likely": the assessment leans against NPSLE."""
+    return _names_npsle(m) and m.is_uncertain and has_cue(m, _UNLIKELY)
 
 
 def _doubting_notes(neuro: list[Mention]) -> set[str]:
@@ -139,6 +145,8 @@ def _settles(ruling: Mention, m: Mention) -> bool:
     """
     if sort_key(ruling) > sort_key(m):
         return True
+    if ruling.note_id == m.note_id and has_cue(ruling, _UNLIKELY):
+        return True  # "Lupus psychosis less likely ... NPSLE workup only if persists": one assessment
     later_note = (ruling.note_date, ruling.note_id) > (m.note_date, m.note_id) if ruling.note_date and m.note_date else False
     ruled, open_ = event_date(ruling), event_date(m)
     return later_note and ruled is not None and open_ is not None and ruled >= open_ - timedelta(days=31)
@@ -177,9 +185,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # A later statement that rules NPSLE out ("steroid-induced psychosis, not
     # NPSLE"; an attending's "agree except: not NPSLE") settles what an
     # earlier one left open.
-    ruled_out = [
-        m for m in neuro if m.concept == "npsle" and m.is_negated and not m.is_hypothetical and not m.is_family
-    ]
+    ruled_out = [m for m in neuro if _names_npsle(m) and m.is_negated and not m.is_hypothetical and not m.is_family]
     uncertain = [m for m in uncertain if not any(_settles(r, m) for r in ruled_out)]
     if uncertain:
         m = uncertain[-1]

@@ -118,7 +118,7 @@ def _in_aside_after(span: Span, modifier: Any, text: str) -> bool:
     return not _EXAMPLES.match(aside)
 
 
-_VERSUS_AFTER = re.compile(r"[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
+_VERSUS_AFTER = re.compile(r"[ \t]*\)?[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
 
 
 def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
@@ -129,7 +129,7 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
     if _in_copied_block(span, text):
         quals["is_historical"] = True
     if _VERSUS_AFTER.match(text, span.end_char) and not quals["is_negated"]:
-        # "NPSLE vs vasovagal", "early SLE vs seronegative RA": the first term
+        # "NPSLE vs vasovagal", "lupus-associated (NPSLE) vs NMOSD": the first term
         # of a differential is as open as the second (medspaCy's "vs" looks forward only).
         quals["is_uncertain"] = True
     if not _past_inline_section(span, text):
@@ -584,6 +584,9 @@ _NEAR_CHARS = 200
 """How far around a mention a statement's date is looked for within its sentence."""
 
 
+_RENAL_RESTATED = re.compile(r",[^,]*\b(?:class|LN|(?:lupus\s+)?nephritis|renal\s+biopsy)\b", re.IGNORECASE)
+
+
 def _statement_date(kind: str, span: Span, text: str, note_date: date | None) -> DateMention | None:
     """The date a renal, neurological, illness or activity statement speaks of (``None``: the note's own)."""
     sent = span.sent
@@ -600,7 +603,15 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
         dm = values.result_date(window, note_date)
         if dm is not None and _is_renal_state(span) and _holds_since(window[: dm.start]):
             return None  # "complete renal response since 01/2025": a state that holds now
-        return dm or values.date_before(text[sent.start_char : span.start_char], note_date)
+        if dm is not None:
+            return dm
+        before = text[sent.start_char : span.start_char]
+        dm = values.date_before(before, note_date)
+        if dm is not None and _RENAL_RESTATED.search(before[dm.end :]):
+            # "SLE 2009, class V LN (biopsy 2020) - partial renal response":
+            # the kidney is named again after the date, which is another subject's.
+            return None
+        return dm
     # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
     # controlled'": failing a date in the sentence's first clause, one just
     # before the mention in its own clause.

@@ -1332,7 +1332,7 @@ def _last_match(pattern: str, text: str) -> re.Match[str] | None:
 _SLEDAI = re.compile(r"(?:SLEDAI[\w\s-]*?|score|=|:|of|is|was)\s*(?P<v>\d{1,3})\s*$", re.IGNORECASE)
 
 
-_SEROLOGY_ITEM = r"(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|(?:low\s+)?complements?|hypocomplementemia)"
+_SEROLOGY_ITEM = r"(?:(?:low|high|elevated|raised)\s+)?(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|complements?|hypocomplementemia)"
 _SEROLOGY_ONLY = re.compile(
     r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:" + _SEROLOGY_ITEM + r"|serolog\w*)"
     r"(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r")*\s*(?:only|alone)\b",
