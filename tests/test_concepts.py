@@ -1535,6 +1535,13 @@ AGE_CASES = [
          has("age", "62", family=True)),
     case("age-family-son", "Her son is 4 years old and healthy.",
          has("age", "4", family=True)),
+    # A decade before "woman" / "F": the least the words allow.
+    case("age-mid-decade-woman", "Mid-40s woman with SLE.",
+         has("age", "Mid-40s", attrs={"age_years": 43})),
+    case("age-decade-f", "40s F with SLE, seen for flare.",
+         has("age", attrs={"age_years": 40})),
+    case("age-decade-of-onset-is-no-age", "Rashes since her 20s; she is here for arthritis.",
+         lacks("age")),
     case("age-uncertain-estimated", "Age unclear, possibly 40 years old; no ID on arrival.",
          has("age", "40", uncertain=True)),
     case("age-infant-months-not-patient-age", "Breastfeeding her 3-month-old daughter.",

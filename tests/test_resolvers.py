@@ -901,6 +901,25 @@ def test_known_nephritis_with_casts_or_nephrotic_proteinuria_is_a_relapse() -> N
     assert statuses([known, modest])["active_severe_lupus_nephritis"] == "unknown"
 
 
+def test_known_mild_nephritis_with_subnephrotic_proteinuria_is_not_severe() -> None:
+    known = mention("ln_class", "active_severe_lupus_nephritis", text="Class II (mesangial) LN", is_historical=True,
+                    attrs={"classes": ["II"]})
+    upcr = mention("proteinuria", "active_severe_lupus_nephritis", text="UPCR", attrs={"protein_g": 0.6})
+    assert statuses([known, upcr])["active_severe_lupus_nephritis"] == "not_met"
+    casts = mention("active_sediment", "active_severe_lupus_nephritis", text="RBC casts")
+    assert statuses([known, upcr, casts])["active_severe_lupus_nephritis"] == "met"
+
+
+def test_proteinuria_with_a_renal_biopsy_planned_is_suspected_nephritis() -> None:
+    upcr = mention("proteinuria", "active_severe_lupus_nephritis", text="UPCR", attrs={"protein_g": 1.3})
+    biopsy = mention("renal_biopsy", "active_severe_lupus_nephritis", text="renal biopsy", start=30, end=42,
+                     is_hypothetical=True)
+    assert statuses([upcr])["active_severe_lupus_nephritis"] == "not_met"
+    assert statuses([upcr, biopsy])["active_severe_lupus_nephritis"] == "unknown"
+    trace = replace(upcr, attrs={"protein_g": 0.2})
+    assert statuses([trace, biopsy])["active_severe_lupus_nephritis"] == "not_met"
+
+
 def test_nephritis_active_after_the_last_remission_is_active_disease() -> None:
     drugs = _steroid_and_two_long_trials()
     remission = mention("disease_inactive", "refractory_active_disease", text="remission",

@@ -123,6 +123,14 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             f"Known lupus nephritis ({where(history[-1])}) with current {sign} ({where(m)}).",
             history + nephrotic + sediment,
         )
+    past_classes = set().union(*(_classes(h) for h in history)) if history else set()
+    if history and past_classes and not past_classes & severe:
+        # "Class II (mesangial) LN on biopsy 06/2023; UPCR 0.6 g/g": known
+        # mild nephritis with sub-nephrotic proteinuria and a bland sediment.
+        m = history[-1]
+        return done(
+            "not_met", f"Lupus nephritis class {'/'.join(sorted(past_classes))} only, which is not severe ({where(m)}).", []
+        )
     if history and significant:
         m = significant[-1]
         return done(
@@ -139,5 +147,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if nephrotic or sediment:
         m = (nephrotic + sediment)[-1]
         return done("unknown", f'Renal findings without a nephritis diagnosis: "{m.text}" ({where(m)}).', [])
+    if significant and any(m.concept == "renal_biopsy" for m in pending_renal):
+        # "UPCR 1.3 g/g; renal biopsy scheduled 12/02": nephritis is being sought.
+        m = significant[-1]
+        return done("unknown", f'Proteinuria with a renal biopsy planned: "{m.text}" ({where(m)}).', [])
     status, text = absent_exclusion(ctx, CRITERION, "lupus nephritis")
     return done(status, text, [])
