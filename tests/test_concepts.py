@@ -406,6 +406,13 @@ SLE_CASES = [
          has("sle", "SLE", section="assessment_and_plan")),
     case("sle-not-sledai", "SLEDAI-2K 4 today.",
          lacks("sle")),
+    # A problem-list entry taken off the list is no diagnosis.
+    case("sle-quoted-entry-removed", 'Problem list updated: "Lupus (SLE)" removed, replaced with UCTD.',
+         has("sle", "SLE", negated=True), has("sle_lookalike", "UCTD")),
+    case("sle-port-removed-is-no-denial", "Port removed 2020. SLE on MMF.",
+         has("sle", "SLE", negated=False)),
+    case("sle-before-labeling-as", "Recommend repeat serologies after viral suppression before labeling as SLE.",
+         has("sle", hypothetical=True)),
 ]
 
 
@@ -1482,6 +1489,14 @@ MEDICATION_CASES = [
          has("drug", "Azathioprine", historical=ANY, attrs={"start": startswith("2022"), "end": startswith("2023")})),
     case("med-for-the-past-9-months", "On tacrolimus 2 mg BID for the past 9 months.",
          has("drug", "tacrolimus", attrs={"duration_days": between(265, 280), "current": True})),
+    # A negation inside an aside denies nothing after the aside closes.
+    case("med-negation-in-closed-aside", "Prednisone 10 mg daily (cannot taper below 10 without flares), azathioprine 150 mg since 05/2022.",
+         has("drug", "azathioprine", negated=False, attrs={"start": "2022-05-01"}), has("drug", "Prednisone", negated=False)),
+    # "for a while" is use without a length: it is doubted, not dated to today.
+    case("med-for-a-while-last-year", '"Was on tacrolimus for a while last year" per pt.',
+         has("drug", "tacrolimus", attrs={"doubted": True})),
+    case("med-unverified-history", "MMF history unverified.",
+         has("drug", "MMF", uncertain=True)),
     case("med-discontinued-after-18-months", "Belimumab was discontinued in 2023 after 18 months for lack of benefit.",
          has("drug", "Belimumab", historical=ANY, attrs={"stopped": True, "duration_days": between(540, 560)})),
 ]

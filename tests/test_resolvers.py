@@ -151,6 +151,20 @@ def _refractory(*drugs: Mention, active: bool = True) -> str:
     return statuses([*drugs, activity])["refractory_active_disease"]
 
 
+def test_a_lookalike_without_any_treatment_is_no_refractory_sle() -> None:
+    dil = mention("sle_lookalike", "sle_diagnosis", text="drug-induced lupus", attrs={"lookalike": "drug-induced"})
+    assert statuses([dil])["refractory_active_disease"] == "not_met"
+    assert statuses([])["refractory_active_disease"] == "unknown"
+
+
+def test_a_doubted_use_with_a_start_covers_no_months() -> None:
+    base = [drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("azathioprine", "immunosuppressives", date(2025, 2, 1), start="2023-06-01", current=True)]
+    vague = drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), start="2024-02-01", doubted=True)
+    assert _refractory(*base, vague) == "unknown"
+    assert _refractory(*base, replace(vague, attrs={**vague.attrs, "doubted": False})) == "met"
+
+
 def test_refractory_met_with_steroid_and_two_long_trials() -> None:
     assert (
         _refractory(

@@ -71,7 +71,7 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     )
     if start and end:
         return Interval(start, max(start, end), False, m)
-    if start and a.get("stop_unknown"):
+    if start and (a.get("stop_unknown") or a.get("doubted")):
         return Interval(start, start, False, m)  # began then; how long is not known
     last_use = date.fromisoformat(a["last_use"]) if a.get("last_use") else None
     if start and last_use and a.get("drug") in _COURSE_DAYS:
@@ -382,7 +382,12 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         for m in mentions
         if m.concept in ("medication_list", "treatment_class", "records_pending", "records_received")
     ]
+    # Without an SLE diagnosis there is no refractory SLE to leave undecided.
+    has_sle = any(m.concept == "sle" and m.is_affirmed and m.text.strip().lower() != "lupus" for m in mentions)
+    lookalike_only = not has_sle and any(m.concept == "sle_lookalike" and m.is_affirmed for m in mentions)
     if not drugs and active is None and not history_shown:
+        if lookalike_only:
+            return result("not_met", "No SLE diagnosis: a look-alike condition is documented, and no treatment.", evidence)
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
     if enough and has_steroid and active is True:
         return result("met", detail, evidence)
@@ -411,9 +416,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             detail + f" Past use of {', '.join(sorted(unplaced))} has no dates to place it; review needed.",
             evidence,
         )
-    # Without an SLE diagnosis there is no refractory SLE to leave undecided.
-    has_sle = any(m.concept == "sle" and m.is_affirmed and m.text.strip().lower() != "lupus" for m in mentions)
-    if not enough and not has_sle and any(m.concept == "sle_lookalike" and m.is_affirmed for m in mentions):
+    if not enough and lookalike_only:
         return result("not_met", detail + " No SLE diagnosis: a look-alike condition is documented instead.", evidence)
     if pending_records and not enough:
         return result(

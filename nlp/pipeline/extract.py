@@ -118,13 +118,30 @@ def _in_aside_after(span: Span, modifier: Any, text: str) -> bool:
     return not _EXAMPLES.match(aside)
 
 
+def _cue_in_closed_aside(span: Span, modifier: Any, text: str) -> bool:
+    """Whether the cue ``modifier`` sits in a parenthesis closed before ``span``.
+
+    "prednisone 10 mg (cannot taper below 10 without flares), azathioprine
+    150 mg": the aside's "without" denies nothing outside it.
+    """
+    doc = span.doc
+    cue_end = doc[modifier.modifier_span[0] : modifier.modifier_span[1]].end_char
+    if cue_end > span.start_char:
+        return False
+    between = text[cue_end : span.start_char]
+    closed = between.find(")")
+    return closed >= 0 and "(" not in between[:closed] and "(" in text[max(0, cue_end - 80) : cue_end]
+
+
 _VERSUS_AFTER = re.compile(r"[ \t]*\)?[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
 
 
 def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
     quals = {name: bool(getattr(span._, name, False)) for name in _QUALIFIERS}
     negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
-    if negations and all(_in_aside_after(span, mod, text) for mod in negations):
+    if negations and all(
+        _in_aside_after(span, mod, text) or _cue_in_closed_aside(span, mod, text) for mod in negations
+    ):
         quals["is_negated"] = False
     if _in_copied_block(span, text):
         quals["is_historical"] = True

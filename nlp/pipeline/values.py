@@ -726,6 +726,7 @@ _SWITCHED_TO = re.compile(
 
 
 _DOUBTED_DATE = re.compile(r"\b(?:unsure|not\s+sure|uncertain|cannot\s+recall|can't\s+recall)\b[^.;\n]{0,30}$", re.IGNORECASE)
+_VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+period)\b", re.IGNORECASE)
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
 # "since 05/2023" right before a date: use that began then and goes on.
 _SINCE_BEFORE = re.compile(r"\bsince\s*$", re.IGNORECASE)
@@ -1029,6 +1030,9 @@ def drug_exposure(
         out["doubted"] = True
     if durations:
         out["duration_days"] = durations[0].days
+    elif _VAGUE_LENGTH.search(window[:60]) and not out.get("start_cued"):
+        # "Was on tacrolimus for a while last year": use without a length or a start.
+        out["doubted"] = True
     # A parenthesis closed before the drug belongs to the drug before it:
     # "AZA 10/2021-08/2023 (stopped for leukopenia), then MMF since 09/2023".
     own = before[before.rfind(")") + 1 :]
