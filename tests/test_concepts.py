@@ -1750,6 +1750,10 @@ CHRONIC_CASES = [
          has("hba1c", attrs={"a1c": 10.4})),
     case("ill-htn-at-goal", "HTN, at goal on lisinopril.",
          has("controlled_illness", attrs={"illness": "hypertension"})),
+    case("ill-active-chronic-hepatitis-b", "HBV DNA 5.6 log IU/mL. A: active chronic hepatitis B.",
+         has("uncontrolled_illness", attrs={"illness": "infection"})),
+    case("ill-inactive-hbv-carrier", "Inactive chronic hepatitis B carrier.",
+         lacks("uncontrolled_illness")),
     # Severe readings on several agents are uncontrolled without the word.
     case("ill-bp-on-three-agents", "BP 168/100 on 3 agents.",
          has("uncontrolled_illness", attrs={"illness": "hypertension"})),
