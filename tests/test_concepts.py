@@ -585,6 +585,9 @@ NEPHRITIS_CASES = [
          has("active_sediment", "casts", negated=True)),
     case("ln-proteinuria-g-per-day", "Proteinuria 2.1 g/day on last collection.",
          has("proteinuria", attrs={"protein_g": 2.1})),
+    # A negation that leaks from "no casts" does not turn "r/o LN" into "no LN".
+    case("ln-rule-out-after-no-casts", "upcr 2.3, rbc 15/hpf no casts seen, renal bx scheduled 12/2 w/ nephrology to r/o LN",
+         has("lupus_nephritis", "LN", uncertain=True, negated=ANY)),
     # The date of an earlier subject in the sentence ("SLE 2009") does not date
     # a renal statement that names the kidney again after it.
     case("ln-earlier-subjects-date-is-not-the-responses", "47 yo F, SLE 2009, class V LN (biopsy 2020) - partial renal response: UPCR 0.6 g/g (from 4.2).",
@@ -726,6 +729,9 @@ CNS_CASES = [
          has("seizure", "seizure")),
     case("cns-headache-resolved", "Headache resolved with acetaminophen.",
          not_current("headache")),
+    # A seizure disorder is epilepsy: its own disease.
+    case("cns-seizure-disorder", "Seizure d/o since age 12 after head trauma, on keppra, last sz 2009.",
+         has("seizure", "Seizure d/o")),
     # The first term of a differential is open even when it closes an aside.
     case("cns-npsle-in-parentheses-vs", "DDx: optic neuritis - lupus-associated (NPSLE) vs NMOSD vs MOGAD.",
          has("npsle", uncertain=True)),
@@ -1497,6 +1503,17 @@ MEDICATION_CASES = [
          has("drug", "tacrolimus", attrs={"doubted": True})),
     case("med-unverified-history", "MMF history unverified.",
          has("drug", "MMF", uncertain=True)),
+    # A drug waiting for a payer is not yet taken.
+    case("med-pa-submitted-once-approved", "Belimumab: PA submitted, plan to start once approved.",
+         has("drug", "Belimumab", hypothetical=True)),
+    case("med-approved-and-started", "Belimumab approved 03/2023, started 04/2023.",
+         has("drug", "Belimumab", hypothetical=False)),
+    case("med-misspelt-drug-is-the-drug", "azathiaprine 150 daily - since 2022",
+         has("drug", "azathiaprine", attrs={"drug": "azathioprine", "start": "2022-01-01"})),
+    case("med-osh-records-pending", "A/P: request OSH records, restart MMF. OSH pharmacy records still not received.",
+         has("records_pending", "request OSH records"), has("records_pending", "OSH pharmacy records still not received")),
+    case("med-unsure-of-dates", "Stopped both when she lost insurance, unsure of dates.",
+         has("records_pending", "unsure of dates")),
     case("med-discontinued-after-18-months", "Belimumab was discontinued in 2023 after 18 months for lack of benefit.",
          has("drug", "Belimumab", historical=ANY, attrs={"stopped": True, "duration_days": between(540, 560)})),
 ]

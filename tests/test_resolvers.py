@@ -740,6 +740,7 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         "Headache not SLE-related per neurology.",
         "Post-epidural headache in hospital - post-dural puncture headache, resolved after blood patch; not lupus.",
         "Headache: daily since stopping coffee 3 wk ago - caffeine withdrawal, not lupus.",
+        "seizure d/o since age 12 after head trauma (MVA), on keppra, last sz 2009 - not lupus",
     ):
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 
@@ -913,6 +914,31 @@ def test_known_nephritis_with_casts_or_nephrotic_proteinuria_is_a_relapse() -> N
     assert statuses([known, casts])["active_severe_lupus_nephritis"] == "met"
     assert statuses([known, nephrotic])["active_severe_lupus_nephritis"] == "met"
     assert statuses([known, modest])["active_severe_lupus_nephritis"] == "unknown"
+
+
+def test_a_nephritis_being_ruled_out_is_suspected_whatever_negation_reaches_it() -> None:
+    upcr = mention("proteinuria", "active_severe_lupus_nephritis", text="upcr", attrs={"protein_g": 2.3})
+    leak = mention("lupus_nephritis", "active_severe_lupus_nephritis", text="LN", start=80, end=82,
+                   is_negated=True, is_uncertain=True, cues=("negated_existence: no", "possible_existence: r/o"))
+    assert statuses([upcr, leak])["active_severe_lupus_nephritis"] == "unknown"
+    ruled = replace(leak, cues=("possible_existence: r/o", "negated_existence: ruled out"))
+    assert statuses([upcr, ruled])["active_severe_lupus_nephritis"] == "not_met"
+
+
+def test_a_seizure_disorder_is_not_cns_lupus() -> None:
+    epilepsy = mention("seizure", "active_severe_cns_lupus", text="seizure d/o")
+    assert statuses([epilepsy])["active_severe_cns_lupus"] == "not_met"
+    event = replace(epilepsy, text="seizure")
+    assert statuses([event])["active_severe_cns_lupus"] == "met"
+
+
+def test_an_imprecise_stop_moves_a_known_length_without_stretching_it() -> None:
+    base = [drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2024-07-01", current=True)]
+    # "stopped last winter after ~6 wks": 42 days wherever in the winter it ended.
+    aza = drug("azathioprine", "immunosuppressives", date(2024, 12, 3), end="2024-01-31", end_latest="2024-03-31",
+               duration_days=42, stopped=True)
+    assert _refractory(*base, aza) == "not_met"
 
 
 def test_known_mild_nephritis_with_subnephrotic_proteinuria_is_not_severe() -> None:

@@ -26,6 +26,7 @@ from nlp.records import CriterionResult, Mention
 CRITERION = "active_severe_cns_lupus"
 _SEVERE = {"npsle", "organic_brain_syndrome", "psychosis", "seizure"}
 _RECENT_DAYS = 365
+_EPILEPSY = re.compile(r"epilep|\b(?:d/o|disorder)\b", re.IGNORECASE)
 
 
 def _counts(m: Mention, ctx: Context) -> bool:
@@ -33,7 +34,8 @@ def _counts(m: Mention, ctx: Context) -> bool:
         return False
     cause = m.attrs.get("attributed_to")
     if m.concept in _SEVERE:
-        return cause != "other" and "epilep" not in m.text.lower()
+        # Epilepsy and a "seizure disorder" are their own disease, not a lupus event.
+        return cause != "other" and not _EPILEPSY.search(m.text)
     if m.concept == "headache":
         return cause == "lupus"
     return False

@@ -7,12 +7,26 @@ response" is history; class I/II (mesangial) nephritis is not severe.
 
 from __future__ import annotations
 
-from nlp.criteria.common import Context, absent_exclusion, cite, event_date, recent, result, sort_key, where
+import re
+
+from nlp.criteria.common import (
+    Context,
+    absent_exclusion,
+    cite,
+    event_date,
+    has_cue,
+    recent,
+    result,
+    sort_key,
+    where,
+)
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "active_severe_lupus_nephritis"
 _LN = {"lupus_nephritis", "ln_class", "renal_biopsy"}
 _RELAPSE_PROTEIN_G = 1.0
+_RULED = re.compile(r"negated_existence: (?!no$)", re.IGNORECASE)
+_RULE_OUT = re.compile(r"possible_existence: (?:r/o|rule out|to rule out|ro)\b", re.IGNORECASE)
 
 
 def _classes(m: Mention) -> set[str]:
@@ -51,7 +65,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         for m in renal
         if m.concept in ("renal_remission", "no_renal_disease") and m.is_affirmed and not m.is_historical
     ]
-    remission += [m for m in ln if m.is_negated and m.concept == "lupus_nephritis"]
+    # "no casts seen, renal bx scheduled to r/o LN": a nephritis being ruled
+    # out is suspected, whatever negation reaches it.
+    # "r/o LN | Resolved | ruled out 2024" keeps its own ruling.
+    ruling_out = [m for m in ln if m.is_uncertain and has_cue(m, _RULE_OUT) and not has_cue(m, _RULED)]
+    remission += [m for m in ln if m.is_negated and m.concept == "lupus_nephritis" and m not in ruling_out]
     protein = [
         m
         for m in renal
@@ -69,6 +87,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # "LN? nephrology consult requested": suspected, whatever else is pending.
     pending_renal = [m for m in renal if m.concept in ("proteinuria", "renal_biopsy") and m.is_hypothetical]
     uncertain = [m for m in renal if m.concept in _LN and m.is_uncertain and not m.is_negated and not m.is_family]
+    uncertain += [m for m in ruling_out if m.is_negated and not m.is_family]
 
     latest_status = sorted(current_ln + remission, key=sort_key)
     latest = latest_status[-1] if latest_status else None

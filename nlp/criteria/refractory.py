@@ -162,7 +162,11 @@ def _at_latest(iv: Interval) -> Interval:
     latest = iv.mention.attrs.get("end_latest")
     if not latest or iv.open_end:
         return iv
-    return Interval(iv.start, max(iv.end, date.fromisoformat(latest)), iv.open_end, iv.mention)
+    end = max(iv.end, date.fromisoformat(latest))
+    if iv.mention.attrs.get("duration_days"):
+        # "stopped last winter after ~6 wks": the length is known; only its place moves.
+        return Interval(shift_days(end, -iv.mention.attrs["duration_days"]), end, iv.open_end, iv.mention)
+    return Interval(iv.start, end, iv.open_end, iv.mention)
 
 
 def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, date]]:

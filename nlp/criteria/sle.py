@@ -26,6 +26,7 @@ _DIAGNOSIS_DOUBT = re.compile(
 
 # Symptoms a note may say lupus did not cause ("migraine, not SLE").
 _SYMPTOM = r"(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)"
+_NEURO_EVENT = r"(?:migraines?|headaches?|seizures?|sz|epilepsy|psychosis|stroke|neuropathy)"
 # Between a symptom and "not lupus", a whole-disease diagnosis ("rash and
 # arthralgia: UCTD, not lupus") makes the denial the patient's, not the symptom's.
 _NO_DIAGNOSIS = r"(?!UCTD|MCTD|undifferentiated|mixed\s+connective|rheumatoid|\bRA\b|Sj[oö]gren|dermatomyositis|fibromyalgia)"
@@ -39,6 +40,10 @@ _CAUSE_DENIED = re.compile(
     # "migraine, not SLE", "headache not SLE-related": a symptom's cause.
     r"|\b" + _SYMPTOM + r"\b"
     r"(?:" + _NO_DIAGNOSIS + r"[^.;\n]){0,25}?(?:,|-|\u2013)?\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\b"
+    # A neurological event told at length: "seizure d/o since age 12 after head
+    # trauma (MVA), on keppra, last sz 2009 - not lupus".
+    r"|\b" + _NEURO_EVENT + r"\b"
+    r"(?:" + _NO_DIAGNOSIS + r"[^.;\n]){0,90}?(?:,|\s-|\s\u2013)\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\s*(?:[.;,)]|$)"
     r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b"
     # "post-dural puncture headache, resolved after blood patch; not lupus."
     r"|\b" + _SYMPTOM + r"\b"

@@ -16,7 +16,7 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from nlp import temporal
-from nlp.pipeline import ocr, values
+from nlp.pipeline import ocr, spelling, values
 from nlp.pipeline.build import SPAN_GROUP, RuleIndex, build_nlp
 from nlp.records import Mention, NoteRecord
 from nlp.resources import protocol
@@ -58,11 +58,11 @@ class NotePipeline:
         hours. Offsets are shifted back into the whole note.
         """
         if len(note.text) <= SEGMENT_ABOVE:
-            return extract_mentions(self.nlp(ocr.repair(note.text)), note, self.index, self._cutoffs)
+            return extract_mentions(self.nlp(_repair(note.text)), note, self.index, self._cutoffs)
         mentions: list[Mention] = []
         for start, end in segment_bounds(note.text, SEGMENT_CHARS):
             part = replace(note, text=note.text[start:end])
-            for m in extract_mentions(self.nlp(ocr.repair(part.text)), part, self.index, self._cutoffs):
+            for m in extract_mentions(self.nlp(_repair(part.text)), part, self.index, self._cutoffs):
                 m.start += start
                 m.end += start
                 mentions.append(m)
@@ -70,9 +70,14 @@ class NotePipeline:
 
     def pipe(self, notes: Iterable[NoteRecord], batch_size: int = 32) -> Iterator[tuple[NoteRecord, list[Mention]]]:
         """Extract mentions from a stream of notes, in order."""
-        stream = ((ocr.repair(note.text), note) for note in notes)
+        stream = ((_repair(note.text), note) for note in notes)
         for doc, note in self.nlp.pipe(stream, as_tuples=True, batch_size=batch_size):
             yield note, extract_mentions(doc, note, self.index, self._cutoffs)
+
+
+def _repair(text: str) -> str:
+    """The text the rules read: OCR confusions and misspelt drug names undone, offsets kept."""
+    return spelling.repair(ocr.repair(text))
 
 
 SEGMENT_ABOVE = 20_000
