@@ -409,6 +409,8 @@ SLE_CASES = [
     # A problem-list entry taken off the list is no diagnosis.
     case("sle-quoted-entry-removed", 'Problem list updated: "Lupus (SLE)" removed, replaced with UCTD.',
          has("sle", "SLE", negated=True), has("sle_lookalike", "UCTD")),
+    case("sle-entry-removed-unquoted", "Problem list updated: SLE removed; drug-induced lupus added.",
+         has("sle", "SLE", negated=True)),
     case("sle-port-removed-is-no-denial", "Port removed 2020. SLE on MMF.",
          has("sle", "SLE", negated=False)),
     case("sle-before-labeling-as", "Recommend repeat serologies after viral suppression before labeling as SLE.",
@@ -592,6 +594,8 @@ NEPHRITIS_CASES = [
     # a renal statement that names the kidney again after it.
     case("ln-earlier-subjects-date-is-not-the-responses", "47 yo F, SLE 2009, class V LN (biopsy 2020) - partial renal response: UPCR 0.6 g/g (from 4.2).",
          has("renal_remission", attrs={"event_date": None}), has("proteinuria", attrs={"protein_g": 0.6, "event_date": None})),
+    case("ln-copied-response-no-longer-applies", 'Biopsy deferred in pregnancy. The copied "partial renal response" above no longer applies.',
+         has("renal_remission", negated=True)),
     case("ln-biopsy-date-before-its-class", "Renal biopsy 03/2023: class IV LN.",
          has("ln_class", attrs={"event_date": "2023-03-01"})),
     case("ln-upcr-with-reference", "UPCR 0.2 (ref <0.2) today.",
@@ -732,6 +736,14 @@ CNS_CASES = [
     # A seizure disorder is epilepsy: its own disease.
     case("cns-seizure-disorder", "Seizure d/o since age 12 after head trauma, on keppra, last sz 2009.",
          has("seizure", "Seizure d/o")),
+    # A template's "all negative unless noted:" denies the list after it.
+    case("cns-ros-all-negative-unless-noted", "ROS (template, all negative unless noted): fever, weight loss, seizures, confusion, psychosis, rash.",
+         has("seizure", negated=True), has("psychosis", negated=True)),
+    # The line under a copied-forward heading is as old as its source.
+    case("cns-line-under-copied-heading", "HPI (copied forward from 2019 admission summary):\n25F with SLE admitted with a generalized tonic-clonic seizure; diagnosed NPSLE.\nINTERVAL: well.",
+         has("seizure", "seizure", historical=True), has("npsle", historical=True)),
+    case("cns-unreconciled-problem-list", "PROBLEM LIST (not reconciled):\n1. SLE with NPSLE (seizures)\n2. Asthma",
+         has("npsle", historical=True)),
     # The first term of a differential is open even when it closes an aside.
     case("cns-npsle-in-parentheses-vs", "DDx: optic neuritis - lupus-associated (NPSLE) vs NMOSD vs MOGAD.",
          has("npsle", uncertain=True)),
@@ -1514,6 +1526,13 @@ MEDICATION_CASES = [
          has("records_pending", "request OSH records"), has("records_pending", "OSH pharmacy records still not received")),
     case("med-unsure-of-dates", "Stopped both when she lost insurance, unsure of dates.",
          has("records_pending", "unsure of dates")),
+    # A start the note itself hedges ("sometime last year") gives no date.
+    case("med-sometime-last-year", 'Reports "tacrolimus" started "sometime last year"; unsure of dose, start, or whether she is still taking it.',
+         has("drug", "tacrolimus", attrs={"start": None, "doubted": True})),
+    case("med-cannot-say-when-stopped", "Tacrolimus bottle filled 03/2023; she cannot say when she stopped or restarted.",
+         has("drug", "Tacrolimus", attrs={"stop_unknown": True})),
+    case("med-course-undocumented", "On AZA + prednisone; tacrolimus course undocumented.",
+         has("drug", "tacrolimus", uncertain=True)),
     case("med-discontinued-after-18-months", "Belimumab was discontinued in 2023 after 18 months for lack of benefit.",
          has("drug", "Belimumab", historical=ANY, attrs={"stopped": True, "duration_days": between(540, 560)})),
 ]
@@ -1771,6 +1790,14 @@ CHRONIC_CASES = [
          has("uncontrolled_illness", attrs={"illness": "infection"})),
     case("ill-inactive-hbv-carrier", "Inactive chronic hepatitis B carrier.",
          lacks("uncontrolled_illness")),
+    # A normal reading is control of hypertension.
+    case("ill-normal-bp-at-discharge", "3. Hypertension - amlodipine + losartan, BP 128/80 at discharge.",
+         has("controlled_illness", "BP 128/80", attrs={"illness": "hypertension"})),
+    case("ill-bp-range-is-no-reading", "Target BP 120/80 - 130/85.",
+         lacks("controlled_illness")),
+    # Exacerbations with no illness named are the illness the sentence before names.
+    case("ill-exacerbations-of-the-asthma-before", "30F, severe persistent asthma. Two exacerbations in 4 months requiring prednisone bursts.",
+         has("uncontrolled_illness", "Two exacerbations", attrs={"illness": "lung disease"})),
     # Severe readings on several agents are uncontrolled without the word.
     case("ill-bp-on-three-agents", "BP 168/100 on 3 agents.",
          has("uncontrolled_illness", attrs={"illness": "hypertension"})),

@@ -925,6 +925,30 @@ def test_a_nephritis_being_ruled_out_is_suspected_whatever_negation_reaches_it()
     assert statuses([upcr, ruled])["active_severe_lupus_nephritis"] == "not_met"
 
 
+def test_a_bare_nephritis_entry_beside_a_known_mild_class_is_that_class() -> None:
+    biopsy = mention("ln_class", "active_severe_lupus_nephritis", text="class II lupus nephritis",
+                     note_date=date(2024, 4, 16), attrs={"classes": ["II"]})
+    entry = mention("lupus_nephritis", "active_severe_lupus_nephritis", text="Lupus nephritis", start=40, end=55)
+    assert statuses([entry])["active_severe_lupus_nephritis"] == "unknown"
+    assert statuses([biopsy, entry])["active_severe_lupus_nephritis"] == "not_met"
+
+
+def test_a_label_the_note_calls_wrong_is_no_diagnosis() -> None:
+    mctd = mention("sle_lookalike", "sle_diagnosis", text="MCTD", attrs={"lookalike": "UCTD/MCTD is not SLE"})
+    label = mention("sle", "sle_diagnosis", text="SLE", start=30, end=33,
+                    sentence='the "SLE" label on the imported PMH is from the original referral and is wrong.')
+    assert statuses([mctd, label])["sle_diagnosis"] == "not_met"
+    assert statuses([mctd, replace(label, sentence="SLE with secondary Sjogren's.")])["sle_diagnosis"] == "met"
+
+
+def test_a_doubted_drug_listing_is_no_current_use() -> None:
+    base = [drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("azathioprine", "immunosuppressives", date(2025, 2, 1), start="2021-01-01", current=True)]
+    listed = [drug("tacrolimus", "immunosuppressives", date(2024, 6, 4), doubted=True),
+              drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), doubted=True)]
+    assert _refractory(*base, *listed) == "unknown"
+
+
 def test_a_seizure_disorder_is_not_cns_lupus() -> None:
     epilepsy = mention("seizure", "active_severe_cns_lupus", text="seizure d/o")
     assert statuses([epilepsy])["active_severe_cns_lupus"] == "not_met"

@@ -126,6 +126,14 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         m = unclassed[-1]
         sign = "nephrotic-range proteinuria" if nephrotic else "an active urinary sediment"
         return done("met", f"Current lupus nephritis with {sign} ({where(m)}).", unclassed + nephrotic + sediment)
+    known_classes = set().union(*(_classes(m) for m in ln if m.is_affirmed))
+    if unclassed and known_classes and not known_classes & severe:
+        # "PROBLEM LIST: Lupus nephritis" beside "class II LN (mesangial, 2024)":
+        # the bare entry is the known mild nephritis.
+        m = unclassed[-1]
+        return done(
+            "not_met", f"Lupus nephritis class {'/'.join(sorted(known_classes))} only, which is not severe ({where(m)}).", []
+        )
     if unclassed:
         m = unclassed[-1]
         return done("unknown", f"Lupus nephritis mentioned without class or activity ({where(m)}); review needed.", [])

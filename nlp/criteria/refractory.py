@@ -103,8 +103,8 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
         if m.is_historical and not current:
             return None  # an undated past trial cannot be placed in the window
         return Interval(shift_days(note_day, -(duration)), note_day, current, m)
-    if m.is_historical or a.get("stopped"):
-        return None
+    if m.is_historical or a.get("stopped") or a.get("doubted"):
+        return None  # "unsure of dose, start, or whether she is still taking it": no listing
     return Interval(note_day, note_day, True, m)
 
 

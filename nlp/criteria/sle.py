@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from nlp.criteria.autoantibody import latest_results
 from nlp.criteria.common import Context, cite, has_cue, quote, result, sort_key, where
@@ -55,6 +56,14 @@ _CAUSE_DENIED = re.compile(
 )
 
 
+# 'the "SLE" label on the imported PMH is from the original referral and is
+# wrong': the mention names a label the note corrects.
+_WRONG_LABEL = re.compile(
+    r"\b(?:label|diagnosis|dx|entry)\b[^.;]{0,80}?\b(?:is|was)\s+(?:wrong|incorrect|erroneous|mistaken|in\s+error)\b",
+    re.IGNORECASE,
+)
+
+
 def _denies_cause(m: Mention) -> bool:
     """Whether a negated lupus mention only denies lupus as a cause."""
     return bool(_CAUSE_DENIED.search(m.sentence))
@@ -70,6 +79,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # "Proliferative glomerulonephritis" or "transverse myelitis" alone is not
     # lupus; only manifestations named as lupus ("lupus nephritis", "NPSLE") are.
     sle = [m for m in mentions if m.concept == "sle" or (m.concept in _SLE_CONCEPTS and _NAMES_LUPUS.search(m.text))]
+    # A mention of a label the note calls wrong denies SLE like "no SLE".
+    sle = [replace(m, is_negated=True) if m.concept == "sle" and _WRONG_LABEL.search(m.sentence) else m for m in sle]
     lookalikes = [m for m in mentions if m.concept == "sle_lookalike" and m.is_affirmed]
     # A bare "lupus" is ambiguous in a chart that also holds a look-alike
     # ("drug-induced lupus") or qualified SLE mentions ("r/o SLE", "mother

@@ -161,8 +161,9 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
     return quals
 
 
+_EXACERBATION = re.compile(r"\bexacerbation|\bexacs?\b|\bED\s+visits?\b|\bbursts?\b", re.IGNORECASE)
 _COPIED_LABEL = re.compile(
-    r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported)\b[^:\n]{0,40}:",
+    r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported|not\s+reconciled|unreconciled)\b[^:\n]{0,40}:",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
@@ -179,6 +180,12 @@ def _in_copied_block(span: Span, text: str) -> bool:
     line_start = text.rfind("\n", 0, span.start_char) + 1
     if _COPIED_LABEL.search(text, line_start, span.start_char):
         return True
+    # The line right under a heading line "HPI (copied forward from 2019 admission summary):".
+    if line_start > 0:
+        above = text.rfind("\n", 0, line_start - 1) + 1
+        heading = text[above : line_start - 1]
+        if _COPIED_LABEL.search(heading) and heading.rstrip().endswith(":"):
+            return True
     # A list item under a heading line such as "Problem list (copied forward):".
     while _LIST_ITEM.match(text, line_start) and line_start > 0:
         above = text.rfind("\n", 0, line_start - 1) + 1
@@ -555,6 +562,10 @@ def _add_values(
                 kind_name = values.illness_kind(text[sent.start_char : span.start_char], last=True)
             if kind_name == "other":
                 kind_name = values.illness_kind(text[span.end_char : sent.end_char])
+            if kind_name == "other" and _EXACERBATION.search(span.text):
+                # "30F, severe persistent asthma. Two exacerbations in 4 months":
+                # the illness the sentence before names.
+                kind_name = values.illness_kind(text[max(0, sent.start_char - 200) : sent.start_char], last=True)
             mention.attrs["illness"] = kind_name
             mention.value = mention.attrs["illness"]
         elif kind == "activity":

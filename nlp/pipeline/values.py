@@ -725,7 +725,10 @@ _SWITCHED_TO = re.compile(
 )
 
 
-_DOUBTED_DATE = re.compile(r"\b(?:unsure|not\s+sure|uncertain|cannot\s+recall|can't\s+recall)\b[^.;\n]{0,30}$", re.IGNORECASE)
+_DOUBTED_DATE = re.compile(
+    r"\b(?:unsure|not\s+sure|uncertain|cannot\s+recall|can't\s+recall)\b[^.;\n]{0,30}$|\bsome\s?time\s+(?:in\s+|during\s+)?$",
+    re.IGNORECASE,
+)
 _VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+period)\b", re.IGNORECASE)
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
 # "since 05/2023" right before a date: use that began then and goes on.
@@ -814,7 +817,8 @@ _STOP_UNKNOWN = re.compile(
     r"\b(?:stop|end)\s+date\s+(?:is\s+)?(?:not\s+(?:in|known|documented|recorded)|unknown|unclear)"
     r"|\b(?:unsure|not\s+sure|uncertain)\s+(?:whether|if|when)\s+(?:she|he|they|the\s+patient)\s+"
     r"(?:kept\s+taking|continued|stopped|still\s+takes?)"
-    r"|\bunknown\s+(?:stop|end)\s+date\b|\bunclear\s+when\s+(?:she|he|they|it\s+was)\s+stopped\b",
+    r"|\bunknown\s+(?:stop|end)\s+date\b|\bunclear\s+when\s+(?:she|he|they|it\s+was)\s+stopped\b"
+    r"|\b(?:cannot|can't|could\s+not|unable\s+to)\s+(?:say|recall|remember|tell)\s+when\s+(?:she|he|they)\s+(?:stopped|restarted)",
     re.IGNORECASE,
 )
 _SUPPLY = re.compile(r"\b(\d{1,3})[\s-]*days?[\s-]+supply\b", re.IGNORECASE)
