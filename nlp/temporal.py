@@ -158,6 +158,15 @@ _MONTH_SPAN_RE = re.compile(
 )
 
 
+# A month named without a year after a preposition ("in December", "since
+# March", "last June"), resolved against the note date.
+_BARE_MONTH_RE = re.compile(
+    r"\b(?:in|since|last|from|during|until|through|by|early|mid|late|of)\s+(?:(?:early|mid|late)[\s-]+)?"
+    r"(?P<bm>" + _MONTH_RE + r")(?![\s,/.-]*(?:\d|['\u2019]\d))(?!\w)",
+    re.IGNORECASE,
+)
+
+
 _DAY_FIRST: ContextVar[bool] = ContextVar("day_first", default=False)
 _DAY_FIRST_HINT = re.compile(r"\b(?:1[3-9]|2\d|3[01])/(?:0?[1-9]|1[0-2])/(?:19|20)?\d\d\b")
 
@@ -289,6 +298,14 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
                 d = reference
                 precision = "month"
             found.append(DateMention(d, precision, m.start(), m.end()))
+        for m in _BARE_MONTH_RE.finditer(text):
+            # "A1c 9.4% in December" in a May note: the December just past.
+            name = m.group("bm")
+            if name.lower() == "may" and not name[0].isupper():
+                continue  # "in may" is a verb far more often than a month
+            month = _MONTHS[name.lower().rstrip(".")]
+            year = reference.year - (month > reference.month)
+            found.append(DateMention(date(year, month, 1), "month", m.start("bm"), m.end("bm")))
     found.sort(key=lambda dm: dm.start)
     return found
 

@@ -949,6 +949,26 @@ def test_a_doubted_drug_listing_is_no_current_use() -> None:
     assert _refractory(*base, *listed) == "unknown"
 
 
+def test_seizure_free_months_later_ends_the_event_but_weeks_during_treatment_do_not() -> None:
+    seizure = mention("seizure", "active_severe_cns_lupus", text="GTC seizure", note_date=date(2025, 1, 14),
+                      attrs={"attributed_to": "lupus", "event_date": "2024-04-11"})
+    free = mention("seizure_free", "active_severe_cns_lupus", text="Seizure-free", start=60, end=72,
+                   note_date=date(2025, 1, 14))
+    assert statuses([seizure])["active_severe_cns_lupus"] == "met"
+    assert statuses([seizure, free])["active_severe_cns_lupus"] == "not_met"
+    recent = replace(seizure, attrs={"attributed_to": "lupus", "event_date": "2024-12-29"})
+    assert statuses([recent, free])["active_severe_cns_lupus"] == "met"  # 16 days seizure-free
+
+
+def test_a_course_planned_from_a_date_is_closed_by_a_later_notes_stop() -> None:
+    base = [drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+            drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2024-08-01", current=True)]
+    planned = drug("cyclophosphamide", "immunosuppressives", date(2024, 8, 20), start="2024-08-22")
+    done = drug("cyclophosphamide", "immunosuppressives", date(2025, 2, 1), end="2025-01-31", stopped=True)
+    assert _refractory(*base, planned) == "not_met"
+    assert _refractory(*base, planned, done) == "met"
+
+
 def test_a_seizure_disorder_is_not_cns_lupus() -> None:
     epilepsy = mention("seizure", "active_severe_cns_lupus", text="seizure d/o")
     assert statuses([epilepsy])["active_severe_cns_lupus"] == "not_met"

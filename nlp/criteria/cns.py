@@ -26,6 +26,7 @@ from nlp.records import CriterionResult, Mention
 CRITERION = "active_severe_cns_lupus"
 _SEVERE = {"npsle", "organic_brain_syndrome", "psychosis", "seizure"}
 _RECENT_DAYS = 365
+_SEIZURE_FREE_DAYS = 90
 _EPILEPSY = re.compile(r"epilep|\b(?:d/o|disorder)\b", re.IGNORECASE)
 
 
@@ -170,6 +171,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         and id(m) not in doubted
         and not (m.concept == "npsle" and m.note_id in doubting_notes)
     ]
+    # "GTC seizure 04/11/2024 ... Seizure-free since" told months later: the
+    # event is over. A few seizure-free weeks during treatment are not.
+    seizure_free = [m for m in neuro if m.concept == "seizure_free" and m.is_affirmed and m.note_date is not None]
+
+    def over(m: Mention) -> bool:
+        when = event_date(m)
+        return m.concept in ("seizure", "npsle") and when is not None and any(
+            sort_key(f) > sort_key(m) and (f.note_date - when).days >= _SEIZURE_FREE_DAYS for f in seizure_free
+        )
+
+    active = [m for m in active if not over(m)]
     active_ids = {id(m) for m in active}
     evidence = [cite(m, CRITERION, id(m) in active_ids) for m in neuro]
     if active:

@@ -137,7 +137,7 @@ def _point(iv: Interval) -> bool:
 
 
 def _close_open_stops(by_drug: dict[str, list[Interval]], drugs: list[Mention]) -> None:
-    """Give a past use whose stop date its note left out the stop another mention dates.
+    """Give a use whose note dates only its start the stop another mention dates.
 
     "MMF since 2020 ... was stopped for conception" and, in the medication
     list, "mycophenolate (HELD since 2023)": one trial, 2020 to 2023.
@@ -150,7 +150,9 @@ def _close_open_stops(by_drug: dict[str, list[Interval]], drugs: list[Mention]) 
     for drug, ivs in by_drug.items():
         for i, iv in enumerate(ivs):
             a = iv.mention.attrs
-            if iv.start != iv.end or not a.get("start") or a.get("end") or not a.get("stopped"):
+            # Also a course planned from a date ("monthly IV CYC, first dose
+            # 8/22/24") that a later note ends ("CYC x6 completed 01/2025").
+            if iv.start != iv.end or not a.get("start") or a.get("end"):
                 continue
             later = [d for d in stops.get(drug, []) if d > iv.start]
             if later:
