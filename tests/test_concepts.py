@@ -906,6 +906,8 @@ PREGNANCY_CASES = [
          lacks("sex_male")),
     case("preg-pregnancy-test-negative", "Pregnancy test negative on 02/20/2025.",
          has("pregnancy_test", negated=ANY, attrs={"result": "negative"}), not_affirmed("pregnancy")),
+    case("preg-test-dated-by-its-label", "ED visit for abdominal pain 4 wks ago: urine hCG negative, CT abd normal.",
+         has("pregnancy_test", attrs={"result": "negative", "result_date": "2025-02-01"})),
     # "currently" inside the target is no terminator of the negation before it.
     case("preg-not-currently-pregnant", "She is not currently pregnant; not breastfeeding.",
          has("pregnancy", negated=True), has("lactation", negated=True)),
@@ -1241,6 +1243,11 @@ ANTIBODY_CASES = [
     # The flag that ends one printed row is no prefix of the next row's test.
     case("ab-flag-of-the-row-above", "  dsDNA ..... 31 IU/mL  HIGH\n  Smith (Sm) antibody ..... see comment",
          has("anti_sm", attrs={"result": None})),
+    # A date that labels the result, and a result as old as the diagnosis.
+    case("ab-date-label-before-test", "Labs 03/2023: anti-dsDNA 45 (H).",
+         has("anti_dsdna", attrs={**POS, "result_date": "2023-03-01"})),
+    case("ab-positive-at-diagnosis", "31F SLE (dx 2018: arthritis, ANA 1:640; anti-dsDNA positive at diagnosis).",
+         has("anti_dsdna", attrs={**POS, "result_date": "2018-01-01"})),
     # A row that starts with its date is a row, not a header over the rows below.
     case("ab-date-first-rows", " Date     Test            Result     Ref\n 03/2023  anti-Sm         0.1 AI     <1.0\n 03/2023  anti-histone    0.4 U      <1.0\n",
          has("anti_sm", attrs=NEG), has("anti_histone", attrs=NEG)),
@@ -1533,6 +1540,10 @@ MEDICATION_CASES = [
          has("drug", "Tacrolimus", attrs={"stop_unknown": True})),
     case("med-course-undocumented", "On AZA + prednisone; tacrolimus course undocumented.",
          has("drug", "tacrolimus", uncertain=True)),
+    case("med-cannot-recall-which-month", 'Benlysta started "last fall" at the infusion center - cannot recall which month; still receiving q4wk.',
+         has("drug", "Benlysta", attrs={"start": None, "doubted": True})),
+    case("med-add-if-she-flares", "Plan: add belimumab if she flares; transition to adult clinic at 18.",
+         has("drug", "belimumab", hypothetical=True)),
     case("med-discontinued-after-18-months", "Belimumab was discontinued in 2023 after 18 months for lack of benefit.",
          has("drug", "Belimumab", historical=ANY, attrs={"stopped": True, "duration_days": between(540, 560)})),
 ]

@@ -969,6 +969,14 @@ def test_a_course_planned_from_a_date_is_closed_by_a_later_notes_stop() -> None:
     assert _refractory(*base, planned, done) == "met"
 
 
+def test_a_seventeen_year_old_turning_18_before_screening_is_undecided() -> None:
+    age = mention("age", "age_18_or_older", text="17 y/o", note_date=date(2024, 11, 1), attrs={"age_years": 17},
+                  sentence="17 y/o F, turns 18 this summer.")
+    assert statuses([age])["age_18_or_older"] == "unknown"
+    plain = replace(age, sentence="17 y/o F with SLE.")
+    assert statuses([plain])["age_18_or_older"] == "not_met"
+
+
 def test_a_seizure_disorder_is_not_cns_lupus() -> None:
     epilepsy = mention("seizure", "active_severe_cns_lupus", text="seizure d/o")
     assert statuses([epilepsy])["active_severe_cns_lupus"] == "not_met"

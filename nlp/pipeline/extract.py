@@ -138,6 +138,11 @@ def _cue_in_closed_aside(span: Span, modifier: Any, text: str) -> bool:
     return closed >= 0 and "(" not in between[:closed] and "(" in text[max(0, cue_end - 80) : cue_end]
 
 
+_IF_IT_FLARES = re.compile(
+    r"[^.;\n]{0,25}?\b(?:if|should|in\s+case)\s+(?:she|he|they|the\s+patient|pt|disease|lupus|SLE|symptoms?|it)\s+"
+    r"(?:flares?|worsens?|persists?|relapses?|fails?|recurs?|progress(?:es)?|does\s+not\s+(?:respond|improve))\b",
+    re.IGNORECASE,
+)
 _VERSUS_AFTER = re.compile(r"[ \t]*\)?[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
 
 
@@ -150,6 +155,9 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
         quals["is_negated"] = False
     if _in_copied_block(span, text):
         quals["is_historical"] = True
+    if span.label_ == "DRUG" and _IF_IT_FLARES.match(text, span.end_char):
+        # "Plan: add belimumab if she flares": a drug for a condition not yet met.
+        quals["is_hypothetical"] = True
     if _VERSUS_AFTER.match(text, span.end_char) and not quals["is_negated"]:
         # "NPSLE vs vasovagal", "lupus-associated (NPSLE) vs NMOSD": the first term
         # of a differential is as open as the second (medspaCy's "vs" looks forward only).
@@ -161,6 +169,9 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
     return quals
 
 
+_AT_DIAGNOSIS = re.compile(
+    r"[^.;\n]{0,25}?\b(?:at|on)\s+(?:the\s+time\s+of\s+)?(?:diagnosis|dx|presentation|onset)\b", re.IGNORECASE
+)
 _EXACERBATION = re.compile(r"\bexacerbation|\bexacs?\b|\bED\s+visits?\b|\bbursts?\b", re.IGNORECASE)
 _COPIED_LABEL = re.compile(
     r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported|not\s+reconciled|unreconciled)\b[^:\n]{0,40}:",
@@ -485,6 +496,12 @@ def _add_values(
             dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 60)], note_date)
             if column is not None:
                 dm = column[1]
+            if dm is None:
+                # "ED visit 4 wks ago: urine hCG negative", "Labs 03/2023: anti-dsDNA 45".
+                dm = values.date_label(text[sent.start_char : span.start_char], note_date)
+            if dm is None and _AT_DIAGNOSIS.match(text, span.end_char):
+                # "SLE (dx 2018: ...; anti-dsDNA positive at diagnosis)": as old as the diagnosis.
+                dm = values.diagnosis_date(text[sent.start_char : span.start_char], note_date)
             if dm is None:
                 dm = values.addendum_date(text[: span.start_char], note_date)
             if dm is not None:

@@ -624,6 +624,27 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
     return best
 
 
+def date_label(before: str, note_date: date | None) -> DateMention | None:
+    """A date that labels what follows it: the last date in ``before`` when only
+    a colon or dash separates it from the mention ("4 wks ago: urine hCG")."""
+    dates = find_dates(before[-60:], note_date)
+    if not dates or not re.fullmatch(r"\s*[:\u2013-]\s*", before[-60:][dates[-1].end :]):
+        return None
+    return dates[-1]
+
+
+_DIAGNOSED = re.compile(r"\b(?:dx|dx'd|diagnosed|diagnosis)\b(?:\s+(?:in|on|of|at))?[\s:]*", re.IGNORECASE)
+
+
+def diagnosis_date(before: str, note_date: date | None) -> DateMention | None:
+    """The date a diagnosis is given in ``before`` ("SLE (dx 2018: ...", "diagnosed 03/2019")."""
+    for cue in reversed(list(_DIAGNOSED.finditer(before))):
+        dates = find_dates(before[cue.end() : cue.end() + 12], note_date)
+        if dates and dates[0].start == 0:
+            return dates[0]
+    return None
+
+
 _ADDENDUM = re.compile(r"\baddend(?:um|a)\b[^\n]{0,40}", re.IGNORECASE)
 
 
@@ -727,6 +748,12 @@ _SWITCHED_TO = re.compile(
 
 _DOUBTED_DATE = re.compile(
     r"\b(?:unsure|not\s+sure|uncertain|cannot\s+recall|can't\s+recall)\b[^.;\n]{0,30}$|\bsome\s?time\s+(?:in\s+|during\s+)?$",
+    re.IGNORECASE,
+)
+# 'Benlysta started "last fall" at the infusion center - cannot recall which month'.
+_DOUBTED_AFTER = re.compile(
+    r"[^.;\n]{0,50}?\b(?:cannot|can't|could\s+not|unable\s+to)\s+(?:recall|remember|say)\s+(?:which|what|the\s+exact)\s+"
+    r"(?:month|date|day|year)|[^.;\n]{0,50}?\b(?:unsure|not\s+sure)\s+(?:of\s+)?(?:which|the\s+exact)\s+(?:month|date)",
     re.IGNORECASE,
 )
 _VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+period)\b", re.IGNORECASE)
@@ -939,7 +966,9 @@ def drug_exposure(
     kept = [
         dm
         for dm in dates
-        if not _DOUBTED_DATE.search(window[: dm.start]) and not window[dm.end :].startswith(("?", " sometime?"))
+        if not _DOUBTED_DATE.search(window[: dm.start])
+        and not window[dm.end :].startswith(("?", " sometime?"))
+        and not _DOUBTED_AFTER.match(window, dm.end)
     ]
     if len(kept) < len(dates):
         out["doubted"] = True
