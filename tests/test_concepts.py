@@ -908,6 +908,10 @@ PREGNANCY_CASES = [
          has("pregnancy_test", negated=ANY, attrs={"result": "negative"}), not_affirmed("pregnancy")),
     case("preg-test-dated-by-its-label", "ED visit for abdominal pain 4 wks ago: urine hCG negative, CT abd normal.",
          has("pregnancy_test", attrs={"result": "negative", "result_date": "2025-02-01"})),
+    case("preg-male-in-parentheses", "f/u SLE (male). Labs sent.",
+         has("sex_male", "(male)")),
+    case("preg-mr-blank-name", "Mr. ____ , age: [see registration], referred for SLE.",
+         has("sex_male", "Mr.")),
     # "currently" inside the target is no terminator of the negation before it.
     case("preg-not-currently-pregnant", "She is not currently pregnant; not breastfeeding.",
          has("pregnancy", negated=True), has("lactation", negated=True)),
@@ -1248,6 +1252,18 @@ ANTIBODY_CASES = [
          has("anti_dsdna", attrs={**POS, "result_date": "2023-03-01"})),
     case("ab-positive-at-diagnosis", "31F SLE (dx 2018: arthritis, ANA 1:640; anti-dsDNA positive at diagnosis).",
          has("anti_dsdna", attrs={**POS, "result_date": "2018-01-01"})),
+    # A trend's last value is the result.
+    case("ab-trend-arrow-last-value", "dsDNA 56 (H) 10/2024 -> now 8 (ref <10) on 11/5/24 = neg.",
+         has("anti_dsdna", attrs={**NEG})),
+    case("ab-trend-arrows", "dsDNA 210 -> 95 -> 40 IU/mL (ref <30)",
+         has("anti_dsdna", attrs={**POS})),
+    # Bare "Smith" with a result is the antibody; a Dr. Smith is not.
+    case("ab-bare-smith-with-result", "RNP pos, dsDNA neg, smith neg. no rash",
+         has("anti_sm", "smith", attrs=NEG)),
+    case("ab-dr-smith-is-no-test", "Seen by Dr. Smith 3 weeks ago.",
+         lacks("anti_sm")),
+    case("ab-borderline-value-below-cutoff", "dsdna borderline 28 (ref <30)",
+         has("anti_dsdna", attrs=NEG)),
     # A row that starts with its date is a row, not a header over the rows below.
     case("ab-date-first-rows", " Date     Test            Result     Ref\n 03/2023  anti-Sm         0.1 AI     <1.0\n 03/2023  anti-histone    0.4 U      <1.0\n",
          has("anti_sm", attrs=NEG), has("anti_histone", attrs=NEG)),

@@ -90,6 +90,9 @@ _MISREPORTED = re.compile(
 )
 
 
+_TREND_ARROW = re.compile(r"(?:->|-->|=>|\u2192)\s*(?:now|then|today|currently|latest|most\s+recently)?\s*(?=[<>]?\s*\d)", re.IGNORECASE)
+
+
 def _as_columns(after: str) -> tuple[str, bool]:
     """The text after a test name with any export row's separators as spaces,
     and whether it is a CSV or pipe row (whose bare ``lo-hi`` is a reference).
@@ -135,6 +138,10 @@ def read_postfix_result(
     after = html.unescape(after)
     # "was misreported as negative ...; corrected result 3.9 AI, POSITIVE":
     # the corrected result is the result.
+    # "dsDNA 56 (H) 10/2024 -> now 8 (ref <10) on 11/5/24": the trend's last value is the result.
+    trend = list(_TREND_ARROW.finditer(after.split("\n", 1)[0]))
+    if trend:
+        after = " " + after[trend[-1].end() :]
     misreported = _MISREPORTED.match(after)
     if misreported:
         after = " " + after[misreported.end() :]
