@@ -763,6 +763,7 @@ _DOUBTED_AFTER = re.compile(
     r"(?:month|date|day|year)|[^.;\n]{0,50}?\b(?:unsure|not\s+sure)\s+(?:of\s+)?(?:which|the\s+exact)\s+(?:month|date)",
     re.IGNORECASE,
 )
+_SWITCHED_FROM = re.compile(r"\b(?:switched|changed|transitioned|converted|moved)\s+(?:over\s+)?from\s*$", re.IGNORECASE)
 _VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+period)\b", re.IGNORECASE)
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
 # "since 05/2023" right before a date: use that began then and goes on.
@@ -1089,7 +1090,9 @@ def drug_exposure(
         and not switched_to
         and not re.search(r"\b(?:and|then|but)\b|[;,]", own[-30:][stop_words[-1].end() :])
     )
-    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or stopped_before)
+    # "AZA since 11/2022 (switched from cellcept ...)": the drug switched from has ended.
+    switched_from = bool(_SWITCHED_FROM.search(before[-30:]))
+    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or stopped_before or switched_from)
     month_day = _STOPPED_MONTH_DAY.search(window[:120]) if out["stopped"] and out["end"] is None else None
     if month_day and note_date is not None:
         # "(stopped 04/20)" in a 2024 note: April 20 of the note's year (or the
