@@ -186,15 +186,16 @@ def day_first_dates(enabled: bool) -> Iterator[None]:
         _DAY_FIRST.reset(token)
 
 
-def writes_day_first(text: str) -> bool:
+def writes_day_first(text: str, note_date: date | None = None) -> bool:
     """Whether ``text`` writes numeric dates day first.
 
     True when some date can only be read day first ("16/12/2024") and none
-    only month first ("12/16/2024").
+    only month first ("12/16/2024"), or, failing both, when the note writes
+    its own date day first ("Barwon Health, 08/04/2025" on 8 April 2025).
     """
-    if not _DAY_FIRST_HINT.search(text):
+    day_first = month_first = own_day_first = False
+    if not _DAY_FIRST_HINT.search(text) and (note_date is None or note_date.day == note_date.month):
         return False  # most notes: no date that can only be day first
-    day_first = month_first = False
     for m in DATE_RE.finditer(text):
         if m.group("us"):
             first, second = int(m.group("um")), int(m.group("ud"))
@@ -202,7 +203,14 @@ def writes_day_first(text: str) -> bool:
                 day_first = True
             elif second > 12 >= first:
                 month_first = True
-    return day_first and not month_first
+            elif note_date is not None and first != second:
+                year = int(m.group("uy"))
+                year += 2000 if year < 100 else 0
+                if (year, second, first) == (note_date.year, note_date.month, note_date.day):
+                    own_day_first = True
+                elif (year, first, second) == (note_date.year, note_date.month, note_date.day):
+                    month_first = True
+    return (day_first or own_day_first) and not month_first
 
 
 def find_dates(text: str, reference: date | None = None) -> list[DateMention]:

@@ -110,6 +110,13 @@ def test_date_before_reports_offsets_into_its_input() -> None:
     assert date_before("class IV LN (biopsy 03/2023), ", date(2025, 9, 16)) is None
 
 
+def test_a_note_that_writes_its_own_date_day_first_writes_day_first() -> None:
+    note_day = date(2025, 4, 8)
+    assert writes_day_first("Consult - Barwon Health, 08/04/2025. Beta-hCG negative 02/04/2025.", note_day)
+    assert not writes_day_first("Clinic 04/08/2025. hCG negative 02/04/2025.", note_day)
+    assert not writes_day_first("hCG negative 02/04/2025.", note_day)
+
+
 def test_a_note_that_writes_dates_day_first_reads_its_ambiguous_ones_so() -> None:
     note = "Clinic 14/01/2025. Azathioprine 01/2021 to 12/04/2023, stopped for pancreatitis."
     assert writes_day_first(note)

@@ -305,7 +305,7 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
     cutoffs:
         Default antibody cutoffs for bare numbers.
     """
-    with temporal.day_first_dates(temporal.writes_day_first(doc.text)):
+    with temporal.day_first_dates(temporal.writes_day_first(doc.text, note.note_date)):
         return _extract(doc, note, index, cutoffs)
 
 

@@ -764,6 +764,7 @@ _DOUBTED_AFTER = re.compile(
     re.IGNORECASE,
 )
 _SWITCHED_FROM = re.compile(r"\b(?:switched|changed|transitioned|converted|moved)\s+(?:over\s+)?from\s*$", re.IGNORECASE)
+_AT_ONE_POINT = re.compile(r"^\W{0,3}(?:at\s+(?:one|some)\s+(?:point|stage)|at\s+some\s+time)\b", re.IGNORECASE)
 _VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+period)\b", re.IGNORECASE)
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
 # "since 05/2023" right before a date: use that began then and goes on.
@@ -1074,6 +1075,10 @@ def drug_exposure(
     elif _VAGUE_LENGTH.search(window[:60]) and not out.get("start_cued"):
         # "Was on tacrolimus for a while last year": use without a length or a start.
         out["doubted"] = True
+    if _AT_ONE_POINT.match(after):
+        # 'she was on azathioprine "at one point"': a use the note cannot place.
+        out["doubted"] = True
+        out["start"] = out["start_precision"] = None
     # A parenthesis closed before the drug belongs to the drug before it:
     # "AZA 10/2021-08/2023 (stopped for leukopenia), then MMF since 09/2023".
     own = before[before.rfind(")") + 1 :]
@@ -1218,7 +1223,8 @@ _CLASS = re.compile(
 )
 _ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
 _PROTEIN = re.compile(
-    r"(?P<v>\d+(?:\.\d+)?)\s*(?P<u>mg/mmol|g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?"
+    # "12-20 mg/mmol": a range takes its upper value and its unit.
+    r"(?:\d+(?:\.\d+)?\s*(?:-|\u2013|to)\s*(?=\d))?(?P<v>\d+(?:\.\d+)?)\s*(?P<u>mg/mmol|g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?"
     # "Repeat UA/UPCR in 4 wk": a time, not an amount.
     r"(?!\s*(?:-\s*\d+\s*)?(?:wks?|weeks?|days?|d\b|months?|mos?\b|hours?|hrs?))",
     re.IGNORECASE,
