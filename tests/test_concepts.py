@@ -1572,6 +1572,11 @@ MEDICATION_CASES = [
          has("records_pending")),
     case("med-notes-reviewed-labs-pending-is-no-history", "Notes reviewed, labs pending.",
          lacks("records_pending")),
+    # A full stop after a number ends a clause before a lowercase word.
+    case("med-negation-ends-at-number-full-stop", "Na 138, no infection, LP wbc 3. was on pred 40 for flare since 4/2024.",
+         has("drug", "pred", negated=False)),
+    case("med-records-still-pending-no-verb", "Records for prior immunosuppressants still pending.",
+         has("records_pending")),
     case("med-discontinued-after-18-months", "Belimumab was discontinued in 2023 after 18 months for lack of benefit.",
          has("drug", "Belimumab", historical=ANY, attrs={"stopped": True, "duration_days": between(540, 560)})),
 ]
