@@ -746,6 +746,8 @@ CNS_CASES = [
          has("seizure", "seizure", historical=True), has("npsle", historical=True)),
     case("cns-unreconciled-problem-list", "PROBLEM LIST (not reconciled):\n1. SLE with NPSLE (seizures)\n2. Asthma",
          has("npsle", historical=True)),
+    case("cns-headache-not-felt-to-be-lupus", "Headache last week - tension-type, resolved with acetaminophen; not felt to be lupus.",
+         has("headache", attrs={"attributed_to": "other"})),
     # The first term of a differential is open even when it closes an aside.
     case("cns-npsle-in-parentheses-vs", "DDx: optic neuritis - lupus-associated (NPSLE) vs NMOSD vs MOGAD.",
          has("npsle", uncertain=True)),
@@ -1577,6 +1579,16 @@ MEDICATION_CASES = [
          has("drug", "pred", negated=False)),
     case("med-records-still-pending-no-verb", "Records for prior immunosuppressants still pending.",
          has("records_pending")),
+    # A drug the note only discusses or offers is a plan.
+    case("med-restart-discussed", "Plan: restart AZA discussed; she will think about it.",
+         has("drug", "AZA", hypothetical=True)),
+    case("med-steroids-offered-declined", "Steroids offered again today - declined after full discussion.",
+         has("drug", "Steroids", hypothetical=True)),
+    case("med-side-effects-discussed-is-no-plan", "MMF 1 g BID, side effects discussed.",
+         has("drug", "MMF", hypothetical=False)),
+    # The infusion log after a drug's sentence is the drug's.
+    case("med-infusion-log-sentence", "- anifrolumab (Saphnelo) 300 mg IV q4wk. Infusions: 10/08/2024, 11/05/2024, 12/03/2024; restarted 02/25/2025, 03/25/2025\n- prednisone",
+         has("drug", "Saphnelo", attrs={"start": "2024-10-08", "last_use": "2025-03-25"})),
     case("med-discontinued-after-18-months", "Belimumab was discontinued in 2023 after 18 months for lack of benefit.",
          has("drug", "Belimumab", historical=ANY, attrs={"stopped": True, "duration_days": between(540, 560)})),
 ]

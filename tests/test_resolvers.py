@@ -741,6 +741,7 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         "Post-epidural headache in hospital - post-dural puncture headache, resolved after blood patch; not lupus.",
         "Headache: daily since stopping coffee 3 wk ago - caffeine withdrawal, not lupus.",
         "seizure d/o since age 12 after head trauma (MVA), on keppra, last sz 2009 - not lupus",
+        "Headache last week - tension-type, resolved with acetaminophen; no visual change; not felt to be lupus.",
     ):
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 
@@ -975,6 +976,14 @@ def test_a_seventeen_year_old_turning_18_before_screening_is_undecided() -> None
     assert statuses([age])["age_18_or_older"] == "unknown"
     plain = replace(age, sentence="17 y/o F with SLE.")
     assert statuses([plain])["age_18_or_older"] == "not_met"
+
+
+def test_a_sign_after_a_leaked_negation_is_still_a_positive_result() -> None:
+    sign = mention("anti_dsdna", "autoantibody_positive", text="dsDNA", is_negated=True,
+                   attrs={"antibody": "anti_dsdna", "result": "positive", "result_detail": "+"})
+    assert statuses([sign])["autoantibody_positive"] == "met"  # "This is not MCTD: dsDNA+, low C3"
+    word = replace(sign, attrs={**sign.attrs, "result_detail": "detected"})
+    assert statuses([word])["autoantibody_positive"] == "not_met"  # "No dsDNA antibodies detected"
 
 
 def test_a_seizure_disorder_is_not_cns_lupus() -> None:

@@ -33,7 +33,8 @@ def result_of(m: Mention) -> str | None:
     if stated in ("positive", "negative"):
         detail = m.attrs.get("result_detail", "").lower()
         # "No dsDNA or Sm antibodies detected": the negation denies the word result.
-        if m.is_negated and stated == "positive" and not any(c.isdigit() for c in detail):
+        # A sign ("not MCTD: dsDNA+, low C3") is the note's own reading, not a word the negation reaches.
+        if m.is_negated and stated == "positive" and not any(c.isdigit() for c in detail) and any(c.isalpha() for c in detail):
             return "negative"
         return stated
     if m.is_negated and not m.attrs.get("not_tested"):

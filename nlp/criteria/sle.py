@@ -46,6 +46,8 @@ _CAUSE_DENIED = re.compile(
     r"|\b" + _NEURO_EVENT + r"\b"
     r"(?:" + _NO_DIAGNOSIS + r"[^.;\n]){0,90}?(?:,|\s-|\s\u2013)\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\s*(?:[.;,)]|$)"
     r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b"
+    # "Headache ... tension-type; not felt to be lupus."
+    r"|\b" + _SYMPTOM + r"\b(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,90}?\bnot\s+(?:felt|thought|believed|considered|judged)\s+to\s+be\s+(?:due\s+to\s+)?(?:lupus|SLE)\b"
     # "post-dural puncture headache, resolved after blood patch; not lupus."
     r"|\b" + _SYMPTOM + r"\b"
     r"(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,90}?;\s*not\s+(?:lupus|SLE)\s*(?:[.;,]|$)"

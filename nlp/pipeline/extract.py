@@ -268,6 +268,12 @@ def _result_below(text: str, span: Span, spans: list[Span], i: int, cutoff: floa
     return values.read_postfix_result(" " + below, cutoff) if below.strip() else None
 
 
+_DOSE_LOG = re.compile(
+    r"[ \t]*(?:Infusions?|Doses?|Injections?|Fills?|Cycles?|Administered|Given)(?:[ \t]+(?:given|dates?|on))?[ \t]*:",
+    re.IGNORECASE,
+)
+
+
 def _drug_after(text: str, span: Span, right: int) -> str:
     """The text that speaks about a drug: up to the next drug in its sentence.
 
@@ -277,6 +283,11 @@ def _drug_after(text: str, span: Span, right: int) -> str:
     """
     line_start, line_end = values.line_bounds(text, span.start_char, span.end_char)
     if text.count("|", line_start, line_end) < 2:
+        log = _DOSE_LOG.match(text, right) if right == span.sent.end_char else None
+        if log:
+            # "anifrolumab 300 mg IV q4wk. Infusions: 10/08/2024, 11/05/2024, ...":
+            # the dose log that follows is the drug's.
+            return text[span.end_char : values.line_bounds(text, log.end(), log.end())[1]]
         return text[span.end_char : right]
     table_row = values.med_table_row(text, line_start, line_end)
     if table_row is None or text[line_start : span.start_char].strip(" |"):

@@ -1277,7 +1277,7 @@ _ATTRIBUTED = re.compile(
     re.IGNORECASE,
 )
 _UNRELATED = re.compile(
-    r"\b(?:unrelated to|not (?:felt to be |thought to be |considered |believed to be )?(?:related|due|secondary|attributable|attributed) to|not (?:a )?(?:manifestation|feature) of|independent of)\s+(?:her |his |the )?(?:lupus|SLE|systemic lupus|NPSLE|CNS lupus|autoimmune disease)",
+    r"\b(?:not (?:felt|thought|believed|considered|judged) to be(?=\s+(?:her |his |the )?(?:lupus|SLE|NPSLE)\b)|unrelated to|not (?:felt to be |thought to be |considered |believed to be )?(?:related|due|secondary|attributable|attributed) to|not (?:a )?(?:manifestation|feature) of|independent of)\s+(?:her |his |the )?(?:lupus|SLE|systemic lupus|NPSLE|CNS lupus|autoimmune disease)",
     re.IGNORECASE,
 )
 # "acute symptomatic (provoked) seizure", "Seizure last month was hyponatremic":
