@@ -748,6 +748,11 @@ CNS_CASES = [
          has("npsle", historical=True)),
     case("cns-headache-not-felt-to-be-lupus", "Headache last week - tension-type, resolved with acetaminophen; not felt to be lupus.",
          has("headache", attrs={"attributed_to": "other"})),
+    # Breakthrough seizures of a known epilepsy are the epilepsy's.
+    case("cns-breakthrough-seizures-of-epilepsy", "Neuro: juvenile myoclonic epilepsy on levetiracetam + lamotrigine; breakthrough GTC seizures ~monthly.",
+         has("seizure", "seizures", attrs={"attributed_to": "other"})),
+    case("cns-no-history-of-epilepsy-new-seizure", "No history of epilepsy; new GTC seizure yesterday.",
+         has("seizure", "seizure", attrs={"attributed_to": None})),
     # The first term of a differential is open even when it closes an aside.
     case("cns-npsle-in-parentheses-vs", "DDx: optic neuritis - lupus-associated (NPSLE) vs NMOSD vs MOGAD.",
          has("npsle", uncertain=True)),
@@ -846,6 +851,8 @@ PREGNANCY_CASES = [
          has("pregnancy_test", attrs={"result": "negative"})),
     case("preg-bhcg-comma-serum-value", "  beta-hCG, serum ................ <2 mIU/mL    [<5]",
          has("pregnancy_test", attrs={"result": "negative"})),
+    case("preg-urine-mcs-is-no-c-section", "Urine m/c/s: E. coli > 10^5 cfu/ml.",
+         lacks("postpartum")),
     case("preg-urine-hcg-negative", "Urine hCG negative today.",
          has("pregnancy_test", attrs={"result": "negative"})),
     case("preg-upt-neg", "UPT: neg",
@@ -1854,6 +1861,8 @@ CHRONIC_CASES = [
     # Exacerbations with no illness named are the illness the sentence before names.
     case("ill-exacerbations-of-the-asthma-before", "30F, severe persistent asthma. Two exacerbations in 4 months requiring prednisone bursts.",
          has("uncontrolled_illness", "Two exacerbations", attrs={"illness": "lung disease"})),
+    case("ill-poorly-controlled-generalized-epilepsy", "Neurology: poorly controlled generalized epilepsy - 4 GTC seizures in 3 months.",
+         has("uncontrolled_illness", attrs={"illness": "epilepsy"})),
     # Severe readings on several agents are uncontrolled without the word.
     case("ill-bp-on-three-agents", "BP 168/100 on 3 agents.",
          has("uncontrolled_illness", attrs={"illness": "hypertension"})),

@@ -43,6 +43,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     lactating: Mention | None = None
     not_lactating: Mention | None = None
     barrier: Mention | None = None
+    delivered: Mention | None = None
     note_weeks = {
         m.note_id: m.attrs["gestational_weeks"]
         for m in found
@@ -69,7 +70,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             else:
                 pregnant, not_pregnant = None, m
         elif m.concept == "postpartum" and not m.is_negated:
-            pregnant, not_pregnant = None, m
+            pregnant, not_pregnant, delivered = None, m, m
         elif m.concept == "pregnancy_topic" and m.is_negated:
             # "denies pregnancy": a topic mention only speaks when negated.
             pregnant, not_pregnant = None, m
@@ -102,12 +103,12 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             f"Pregnancy documented ({where(pregnant)}) with no outcome recorded since; review needed.",
         )
     elif (
-        not_pregnant is not None
-        and not_pregnant.concept == "postpartum"
+        delivered is not None
         and not_lactating is None
-        and (screening - (event_date(not_pregnant) or screening)).days <= int(rules["lactation_recent_days"])
+        and (screening - (event_date(delivered) or screening)).days <= int(rules["lactation_recent_days"])
     ):
-        status, text = "unknown", f"Recent delivery ({where(not_pregnant)}); breastfeeding not documented."
+        # A negative hCG after the delivery rules out pregnancy, not breastfeeding.
+        status, text = "unknown", f"Recent delivery ({where(delivered)}); breastfeeding not documented."
     elif (
         not_pregnant is not None
         and not_pregnant.concept != "postpartum"

@@ -1297,6 +1297,11 @@ _OTHER_KIND_AFTER = re.compile(
     r"[^.;]{0,30}?\b(?:was|were|is|felt|deemed|thought)\s+(?:to\s+be\s+|likely\s+)?(?:an?\s+)?" + _OTHER_KIND + r"\b",
     re.IGNORECASE,
 )
+_EPILEPSY_CONTEXT = re.compile(
+    r"(?<!\bno )(?<!\bno history of )(?<!\bwithout )(?<!\bdenies )(?<!\bnot )"
+    r"\b(?:(?:juvenile\s+myoclonic\s+|generali[sz]ed\s+|focal\s+|post-?traumatic\s+)?epilepsy|JME|seizure\s+(?:disorder|d/o)|breakthrough\s+(?:GTC\s+)?seizures?)\b",
+    re.IGNORECASE,
+)
 _LUPUS_CAUSE = re.compile(
     r"\b(?:lupus|SLE|NPSLE|cerebritis|CNS vasculitis|neuropsychiatric|autoimmune|vasculitis)\b", re.IGNORECASE
 )
@@ -1307,6 +1312,9 @@ def attribution(sentence: str, span_text: str) -> str | None:
     if re.match(r"lupus\b|SLE\b", span_text, re.IGNORECASE):
         return "lupus"
     if _UNRELATED.search(sentence):
+        return "other"
+    # "juvenile myoclonic epilepsy on LEV + LTG; breakthrough GTC seizures": the epilepsy's.
+    if span_text.lower() != "epilepsy" and _EPILEPSY_CONTEXT.search(sentence):
         return "other"
     # "childhood febrile seizures": a fever's, not lupus's.
     if re.search(r"\bfebrile\s+" + re.escape(span_text), sentence, re.IGNORECASE):
