@@ -753,6 +753,8 @@ CNS_CASES = [
          has("seizure", "seizures", attrs={"attributed_to": "other"})),
     case("cns-no-history-of-epilepsy-new-seizure", "No history of epilepsy; new GTC seizure yesterday.",
          has("seizure", "seizure", attrs={"attributed_to": None})),
+    case("cns-pmh-clause-dates-its-event", "PMH: SLE; seizure (2015); breast CA (2016, lumpectomy + XRT); HTN.",
+         has("seizure", attrs={"event_date": "2015-01-01"})),
     # The first term of a differential is open even when it closes an aside.
     case("cns-npsle-in-parentheses-vs", "DDx: optic neuritis - lupus-associated (NPSLE) vs NMOSD vs MOGAD.",
          has("npsle", uncertain=True)),

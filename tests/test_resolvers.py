@@ -742,6 +742,7 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         "Headache: daily since stopping coffee 3 wk ago - caffeine withdrawal, not lupus.",
         "seizure d/o since age 12 after head trauma (MVA), on keppra, last sz 2009 - not lupus",
         "Headache last week - tension-type, resolved with acetaminophen; no visual change; not felt to be lupus.",
+        "HA: migraine, better on propranolol - per neuro not lupus.",
     ):
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 

@@ -53,7 +53,7 @@ _CAUSE_DENIED = re.compile(
     r"(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,90}?;\s*not\s+(?:lupus|SLE)\s*(?:[.;,]|$)"
     # A line headed by the symptom: "Headache: daily since stopping coffee 3 wk
     # ago - caffeine withdrawal, not lupus."
-    r"|(?:^|\n)[ \t]*" + _SYMPTOM + r"[ \t]*:(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,100}?(?:[;,]|\s[-\u2013])\s*not\s+(?:lupus|SLE)\s*(?:[.;,)]|$)",
+    r"|(?:^|\n)[ \t]*" + _SYMPTOM + r"[ \t]*:(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,100}?(?:[;,]|\s[-\u2013])\s*(?:per\s+[\w/]+\s+)?not\s+(?:lupus|SLE)\s*(?:[.;,)]|$)",
     re.IGNORECASE,
 )
 

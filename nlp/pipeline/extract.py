@@ -679,6 +679,8 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
     # A run-on sentence (unpunctuated dictation) is read only near the
     # mention: its first date may belong to a diagnosis 300 characters back.
     base = max(sent.start_char, span.start_char - _NEAR_CHARS)
+    # "PMH: SLE; seizure (2015); breast CA (2016)": the mention's own clause.
+    base = max(base, text.rfind(";", base, span.start_char) + 1)
     dm = values.result_date(text[base : min(sent.end_char, span.end_char + _NEAR_CHARS)], note_date)
     if dm is None:
         base = max(sent.start_char, span.start_char - 40)
