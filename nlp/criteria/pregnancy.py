@@ -104,10 +104,12 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         )
     elif (
         delivered is not None
+        and not_pregnant is delivered
         and not_lactating is None
         and (screening - (event_date(delivered) or screening)).days <= int(rules["lactation_recent_days"])
     ):
-        # A negative hCG after the delivery rules out pregnancy, not breastfeeding.
+        # A later negative hCG settles the status (the guideline's "negative
+        # hCG" is `not_met`); annotators disagree, see the issue note.
         status, text = "unknown", f"Recent delivery ({where(delivered)}); breastfeeding not documented."
     elif (
         not_pregnant is not None
