@@ -69,7 +69,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # out is suspected, whatever negation reaches it.
     # "r/o LN | Resolved | ruled out 2024" keeps its own ruling.
     ruling_out = [m for m in ln if m.is_uncertain and has_cue(m, _RULE_OUT) and not has_cue(m, _RULED)]
-    remission += [m for m in ln if m.is_negated and m.concept == "lupus_nephritis" and m not in ruling_out]
+    ruling_out_ids = {id(m) for m in ruling_out}  # identity: dataclass equality compares every field
+    remission += [m for m in ln if m.is_negated and m.concept == "lupus_nephritis" and id(m) not in ruling_out_ids]
     protein = [
         m
         for m in renal

@@ -43,7 +43,6 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     lactating: Mention | None = None
     not_lactating: Mention | None = None
     barrier: Mention | None = None
-    delivered: Mention | None = None
     note_weeks = {
         m.note_id: m.attrs["gestational_weeks"]
         for m in found
@@ -70,7 +69,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             else:
                 pregnant, not_pregnant = None, m
         elif m.concept == "postpartum" and not m.is_negated:
-            pregnant, not_pregnant, delivered = None, m, m
+            pregnant, not_pregnant = None, m
         elif m.concept == "pregnancy_topic" and m.is_negated:
             # "denies pregnancy": a topic mention only speaks when negated.
             pregnant, not_pregnant = None, m
@@ -103,14 +102,14 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             f"Pregnancy documented ({where(pregnant)}) with no outcome recorded since; review needed.",
         )
     elif (
-        delivered is not None
-        and not_pregnant is delivered
+        not_pregnant is not None
+        and not_pregnant.concept == "postpartum"
         and not_lactating is None
-        and (screening - (event_date(delivered) or screening)).days <= int(rules["lactation_recent_days"])
+        and (screening - (event_date(not_pregnant) or screening)).days <= int(rules["lactation_recent_days"])
     ):
-        # A later negative hCG settles the status (the guideline's "negative
-        # hCG" is `not_met`); annotators disagree, see the issue note.
-        status, text = "unknown", f"Recent delivery ({where(delivered)}); breastfeeding not documented."
+        # Only while the delivery is the latest status: a later negative hCG
+        # settles it (the guideline's "negative hCG" is `not_met`).
+        status, text = "unknown", f"Recent delivery ({where(not_pregnant)}); breastfeeding not documented."
     elif (
         not_pregnant is not None
         and not_pregnant.concept != "postpartum"
