@@ -186,6 +186,14 @@ def day_first_dates(enabled: bool) -> Iterator[None]:
         _DAY_FIRST.reset(token)
 
 
+def _own_date_day_first(text: str, note_date: date | None) -> bool:
+    """Whether ``text`` holds the note's own date written day first ("08/04/2025" on 8 April)."""
+    if note_date is None or note_date.day == note_date.month:
+        return False
+    d, m, y = note_date.day, note_date.month, note_date.year
+    return re.search(rf"\b0?{d}/0?{m}/(?:{y}|{y % 100:02d})\b", text) is not None
+
+
 def writes_day_first(text: str, note_date: date | None = None) -> bool:
     """Whether ``text`` writes numeric dates day first.
 
@@ -194,8 +202,8 @@ def writes_day_first(text: str, note_date: date | None = None) -> bool:
     its own date day first ("Barwon Health, 08/04/2025" on 8 April 2025).
     """
     day_first = month_first = own_day_first = False
-    if not _DAY_FIRST_HINT.search(text) and (note_date is None or note_date.day == note_date.month):
-        return False  # most notes: no date that can only be day first
+    if not _DAY_FIRST_HINT.search(text) and not _own_date_day_first(text, note_date):
+        return False  # most notes: no date that can only be, or is the note's own, day first
     for m in DATE_RE.finditer(text):
         if m.group("us"):
             first, second = int(m.group("um")), int(m.group("ud"))

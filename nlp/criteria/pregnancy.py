@@ -19,11 +19,11 @@ CRITERION = "pregnant_or_lactating"
 
 
 def _clean(m: Mention) -> bool:
+    if m.concept == "sex_male":
+        return not m.is_family  # "SLE (male). Labs pending": a cue nearby does not change his sex
     # A test with a stated result is a result, whatever doubt a cue nearby
     # casts ("records not received - unclear which agents\nserum hcg neg 4/4/26").
     resulted = m.concept == "pregnancy_test" and m.attrs.get("result") in ("positive", "negative")
-    if m.concept == "sex_male":
-        return not m.is_family  # "SLE (male). Labs pending": a cue nearby does not change his sex
     return not (m.is_family or m.is_hypothetical or (m.is_uncertain and not resulted))
 
 

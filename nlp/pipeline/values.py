@@ -136,12 +136,12 @@ def read_postfix_result(
     # Exported notes keep HTML entities ("Anti-Sm &lt;0.2 AI"); the ";" in them
     # is no clause break.
     after = html.unescape(after)
-    # "was misreported as negative ...; corrected result 3.9 AI, POSITIVE":
-    # the corrected result is the result.
     # "dsDNA 56 (H) 10/2024 -> now 8 (ref <10) on 11/5/24": the trend's last value is the result.
     trend = list(_TREND_ARROW.finditer(after.split("\n", 1)[0]))
     if trend:
         after = " " + after[trend[-1].end() :]
+    # "was misreported as negative ...; corrected result 3.9 AI, POSITIVE":
+    # the corrected result is the result.
     misreported = _MISREPORTED.match(after)
     if misreported:
         after = " " + after[misreported.end() :]
@@ -683,15 +683,15 @@ def dated_row_cell(after: str, note_date: date | None) -> tuple[str, DateMention
     """
     line = after.split("\n", 1)[0]
     entries = [
-        dm
+        (dm, colon.end())
         for dm in find_dates(line, note_date)
-        if _DATED_ENTRY.match(line, dm.end) and (note_date is None or dm.value <= note_date)
+        if (colon := _DATED_ENTRY.match(line, dm.end)) and (note_date is None or dm.value <= note_date)
     ]
     if len(entries) < 2:
         return None
     best: tuple[str, DateMention] | None = None
-    for k, dm in enumerate(entries):
-        cell = line[_DATED_ENTRY.match(line, dm.end).end() : entries[k + 1].start if k + 1 < len(entries) else len(line)]
+    for k, (dm, cell_start) in enumerate(entries):
+        cell = line[cell_start : entries[k + 1][0].start if k + 1 < len(entries) else len(line)]
         read = read_postfix_result(" " + cell)
         if read is not None and read.result != "pending" and (best is None or dm.value >= best[1].value):
             best = (" " + cell, dm)
