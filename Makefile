@@ -55,6 +55,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check nlp tests app.py
+	$(BIN)/ruff format --check nlp tests app.py
 
 test: lint
 	$(BIN)/python -m pytest -q

@@ -50,7 +50,16 @@ CARDINAL_WORDS = {
     "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16,
     "seventeen": 17, "eighteen": 18, "nineteen": 19,
 }  # fmt: skip
-TENS_WORDS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+TENS_WORDS = {
+    "twenty": 20,
+    "thirty": 30,
+    "forty": 40,
+    "fifty": 50,
+    "sixty": 60,
+    "seventy": 70,
+    "eighty": 80,
+    "ninety": 90,
+}
 # Durations: "one" to "twelve" and the vague counts ("a few weeks" = 3).
 _NUMBER_WORDS = {
     **{word: n for word, n in CARDINAL_WORDS.items() if n <= 12},
@@ -153,7 +162,11 @@ def _unit_days(unit: str) -> float:
 
 
 _MONTH_SPAN_RE = re.compile(
-    r"\b(?P<m1>" + _MONTH_RE + r")(?!\s*\d)\s*(?:-|\u2013|to|through|thru|until)\s*(?P<m2>" + _MONTH_RE + r")\s+(?P<y>(?:19|20)\d\d)\b",
+    r"\b(?P<m1>"
+    + _MONTH_RE
+    + r")(?!\s*\d)\s*(?:-|\u2013|to|through|thru|until)\s*(?P<m2>"
+    + _MONTH_RE
+    + r")\s+(?P<y>(?:19|20)\d\d)\b",
     re.IGNORECASE,
 )
 

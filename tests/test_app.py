@@ -201,7 +201,9 @@ def _launch(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.delenv("SLE_ABSTRACT_PASSWORDS", raising=False)
     real_main = getattr(launch, "_unpatched_main", launch.main)
     monkeypatch.setattr(launch, "_unpatched_main", real_main, raising=False)
-    monkeypatch.setattr(launch, "main", lambda args, extra: real_main(args, extra, execv=lambda _p, a: started.append(a)))
+    monkeypatch.setattr(
+        launch, "main", lambda args, extra: real_main(args, extra, execv=lambda _p, a: started.append(a))
+    )
     return cli.main(["review", *argv]), started
 
 

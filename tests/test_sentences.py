@@ -26,7 +26,8 @@ CASES = [
     pytest.param("Examples e.g. Arthritis and rash.", ["Examples e.g. Arthritis and rash."], id="abbreviation-eg"),
     pytest.param("Seen by J. Smith MD.", ["Seen by J. Smith MD."], id="initial"),
     pytest.param(
-        "UA 5-10 RBC, no casts. ?early LN - neph ref.", ["UA 5-10 RBC, no casts.", "?early LN - neph ref."],
+        "UA 5-10 RBC, no casts. ?early LN - neph ref.",
+        ["UA 5-10 RBC, no casts.", "?early LN - neph ref."],
         id="query-starts-a-sentence",
     ),
     pytest.param("Creatinine 1.2 today. UPCR 0.3.", ["Creatinine 1.2 today.", "UPCR 0.3."], id="decimals"),

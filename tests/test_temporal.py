@@ -37,8 +37,14 @@ NOTE_DATE = date(2025, 5, 1)
         pytest.param("seen Mar \u201923", [(date(2023, 3, 1), "month")], id="month-curly-apostrophe-year"),
         pytest.param("MTX 2019-2021", [(date(2019, 1, 1), "year"), (date(2021, 1, 1), "year")], id="year-range"),
         pytest.param("in spring 2023", [(date(2023, 3, 1), "month")], id="season-year"),
-        pytest.param("MTX Jan-Sep 2024", [(date(2024, 1, 1), "month"), (date(2024, 9, 1), "month")], id="month-range-one-year"),
-        pytest.param("AZA Nov-Feb 2024", [(date(2023, 11, 1), "month"), (date(2024, 2, 1), "month")], id="month-range-across-new-year"),
+        pytest.param(
+            "MTX Jan-Sep 2024", [(date(2024, 1, 1), "month"), (date(2024, 9, 1), "month")], id="month-range-one-year"
+        ),
+        pytest.param(
+            "AZA Nov-Feb 2024",
+            [(date(2023, 11, 1), "month"), (date(2024, 2, 1), "month")],
+            id="month-range-across-new-year",
+        ),
         pytest.param("symptoms may-June 2023", [(date(2023, 6, 1), "month")], id="may-the-verb-is-no-month"),
         pytest.param("late 2022", [(date(2022, 10, 1), "month")], id="late-year"),
         pytest.param("3 weeks ago", [(date(2025, 4, 10), "day")], id="weeks-ago"),

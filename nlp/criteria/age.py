@@ -87,10 +87,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         if latest.note_date is not None and latest.note_date <= ctx.screening_date:
             gap_years = int((ctx.screening_date - latest.note_date).days // 365.25)
         years = base + gap_years
-        if years == 17 and _TURNS_18.search(latest.sentence) and latest.note_date and latest.note_date < ctx.screening_date:
+        if (
+            years == 17
+            and _TURNS_18.search(latest.sentence)
+            and latest.note_date
+            and latest.note_date < ctx.screening_date
+        ):
             # "17 y/o F, turns 18 this summer": she may have had the birthday by screening.
             evidence = [cite(a, CRITERION, False) for a in ages]
-            return result("unknown", f"Stated age {base} ({where(latest)}), turning 18 around screening; review needed.", evidence)
+            return result(
+                "unknown", f"Stated age {base} ({where(latest)}), turning 18 around screening; review needed.", evidence
+            )
         ok = years >= 18
         evidence = [cite(a, CRITERION, a is latest and ok) for a in ages]
         shown = f"{base} years old ({where(latest)})"

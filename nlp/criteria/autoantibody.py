@@ -34,7 +34,12 @@ def result_of(m: Mention) -> str | None:
         detail = m.attrs.get("result_detail", "").lower()
         # "No dsDNA or Sm antibodies detected": the negation denies the word result.
         # A sign ("not MCTD: dsDNA+, low C3") is the note's own reading, not a word the negation reaches.
-        if m.is_negated and stated == "positive" and not any(c.isdigit() for c in detail) and any(c.isalpha() for c in detail):
+        if (
+            m.is_negated
+            and stated == "positive"
+            and not any(c.isdigit() for c in detail)
+            and any(c.isalpha() for c in detail)
+        ):
             return "negative"
         return stated
     if m.is_negated and not m.attrs.get("not_tested"):

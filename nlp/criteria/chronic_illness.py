@@ -13,7 +13,9 @@ from nlp.criteria.common import Context, absent_exclusion, cite, recent, result,
 from nlp.records import CriterionResult, Mention
 
 CRITERION = "unmanaged_major_chronic_illness"
-_POOR_CONTROL = re.compile(r"\b(?:uncontrolled|poorly[\s-]controlled|not\s+well[\s-]controlled|suboptimal(?:ly)?)\b", re.IGNORECASE)
+_POOR_CONTROL = re.compile(
+    r"\b(?:uncontrolled|poorly[\s-]controlled|not\s+well[\s-]controlled|suboptimal(?:ly)?)\b", re.IGNORECASE
+)
 
 
 def _state(m: Mention, a1c_limit: float, past: bool = False) -> tuple[str, bool] | None:

@@ -150,7 +150,9 @@ def _settles(ruling: Mention, m: Mention) -> bool:
         return True
     if ruling.note_id == m.note_id and has_cue(ruling, _UNLIKELY):
         return True  # "Lupus psychosis less likely ... NPSLE workup only if persists": one assessment
-    later_note = (ruling.note_date, ruling.note_id) > (m.note_date, m.note_id) if ruling.note_date and m.note_date else False
+    later_note = (
+        (ruling.note_date, ruling.note_id) > (m.note_date, m.note_id) if ruling.note_date and m.note_date else False
+    )
     ruled, open_ = event_date(ruling), event_date(m)
     return later_note and ruled is not None and open_ is not None and ruled >= open_ - timedelta(days=31)
 
@@ -177,8 +179,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
 
     def over(m: Mention) -> bool:
         when = event_date(m)
-        return m.concept in ("seizure", "npsle") and when is not None and any(
-            sort_key(f) > sort_key(m) and (f.note_date - when).days >= _SEIZURE_FREE_DAYS for f in seizure_free
+        return (
+            m.concept in ("seizure", "npsle")
+            and when is not None
+            and any(sort_key(f) > sort_key(m) and (f.note_date - when).days >= _SEIZURE_FREE_DAYS for f in seizure_free)
         )
 
     active = [m for m in active if not over(m)]

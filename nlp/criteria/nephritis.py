@@ -133,7 +133,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         # the bare entry is the known mild nephritis.
         m = unclassed[-1]
         return done(
-            "not_met", f"Lupus nephritis class {'/'.join(sorted(known_classes))} only, which is not severe ({where(m)}).", []
+            "not_met",
+            f"Lupus nephritis class {'/'.join(sorted(known_classes))} only, which is not severe ({where(m)}).",
+            [],
         )
     if unclassed:
         m = unclassed[-1]
@@ -157,7 +159,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         # mild nephritis with sub-nephrotic proteinuria and a bland sediment.
         m = history[-1]
         return done(
-            "not_met", f"Lupus nephritis class {'/'.join(sorted(past_classes))} only, which is not severe ({where(m)}).", []
+            "not_met",
+            f"Lupus nephritis class {'/'.join(sorted(past_classes))} only, which is not severe ({where(m)}).",
+            [],
         )
     if history and significant:
         m = significant[-1]
@@ -168,7 +172,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         # "History of lupus nephritis per patient report, details unknown; UPCR
         # 0.4 g/g; nephrology referral placed": neither class nor response is known.
         m = history[-1]
-        return done("unknown", f"Lupus nephritis in the past ({where(m)}) without class or response; review needed.", [])
+        return done(
+            "unknown", f"Lupus nephritis in the past ({where(m)}) without class or response; review needed.", []
+        )
     if history:
         m = history[-1]
         return done("not_met", f"Lupus nephritis only in the past ({where(m)}), no current activity documented.", [])

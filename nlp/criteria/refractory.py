@@ -325,7 +325,12 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     active, activity_mention = _activity(activity, ctx)
     weak = active is None or (active is False and _only_absent_findings(activity, activity_mention))
     organ = _organ_activity(mentions, ctx) if active is not True else None
-    if organ is not None and not weak and activity_mention is not None and sort_key(organ) <= sort_key(activity_mention):
+    if (
+        organ is not None
+        and not weak
+        and activity_mention is not None
+        and sort_key(organ) <= sort_key(activity_mention)
+    ):
         # A remission noted after the organ finding stands; one noted before
         # it ("partial remission 2022 ... then: relapse, UPCR 5.2") does not.
         organ = None
@@ -393,7 +398,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     lookalike_only = not has_sle and any(m.concept == "sle_lookalike" and m.is_affirmed for m in mentions)
     if not drugs and active is None and not history_shown:
         if lookalike_only:
-            return result("not_met", "No SLE diagnosis: a look-alike condition is documented, and no treatment.", evidence)
+            return result(
+                "not_met", "No SLE diagnosis: a look-alike condition is documented, and no treatment.", evidence
+            )
         return result("unknown", "No medication history or disease activity found in the notes.", evidence)
     if enough and has_steroid and active is True:
         return result("met", detail, evidence)

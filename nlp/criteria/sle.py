@@ -30,7 +30,9 @@ _SYMPTOM = r"(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|art
 _NEURO_EVENT = r"(?:migraines?|headaches?|seizures?|sz|epilepsy|psychosis|stroke|neuropathy)"
 # Between a symptom and "not lupus", a whole-disease diagnosis ("rash and
 # arthralgia: UCTD, not lupus") makes the denial the patient's, not the symptom's.
-_NO_DIAGNOSIS = r"(?!UCTD|MCTD|undifferentiated|mixed\s+connective|rheumatoid|\bRA\b|Sj[oö]gren|dermatomyositis|fibromyalgia)"
+_NO_DIAGNOSIS = (
+    r"(?!UCTD|MCTD|undifferentiated|mixed\s+connective|rheumatoid|\bRA\b|Sj[oö]gren|dermatomyositis|fibromyalgia)"
+)
 # "Headaches attributed to OSA, not lupus": lupus is denied as the cause of
 # something, not as the patient's disease.
 _CAUSE_DENIED = re.compile(
@@ -40,20 +42,32 @@ _CAUSE_DENIED = re.compile(
     r"(?:lupus|SLE)\b"
     # "migraine, not SLE", "headache not SLE-related": a symptom's cause.
     r"|\b" + _SYMPTOM + r"\b"
-    r"(?:" + _NO_DIAGNOSIS + r"[^.;\n]){0,25}?(?:,|-|\u2013)?\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\b"
+    r"(?:"
+    + _NO_DIAGNOSIS
+    + r"[^.;\n]){0,25}?(?:,|-|\u2013)?\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\b"
     # A neurological event told at length: "seizure d/o since age 12 after head
     # trauma (MVA), on keppra, last sz 2009 - not lupus".
     r"|\b" + _NEURO_EVENT + r"\b"
-    r"(?:" + _NO_DIAGNOSIS + r"[^.;\n]){0,90}?(?:,|\s-|\s\u2013)\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\s*(?:[.;,)]|$)"
+    r"(?:"
+    + _NO_DIAGNOSIS
+    + r"[^.;\n]){0,90}?(?:,|\s-|\s\u2013)\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\s*(?:[.;,)]|$)"
     r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b"
     # "Headache ... tension-type; not felt to be lupus."
-    r"|\b" + _SYMPTOM + r"\b(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,90}?\bnot\s+(?:felt|thought|believed|considered|judged)\s+to\s+be\s+(?:due\s+to\s+)?(?:lupus|SLE)\b"
+    r"|\b"
+    + _SYMPTOM
+    + r"\b(?:"
+    + _NO_DIAGNOSIS
+    + r"[^.\n]){0,90}?\bnot\s+(?:felt|thought|believed|considered|judged)\s+to\s+be\s+(?:due\s+to\s+)?(?:lupus|SLE)\b"
     # "post-dural puncture headache, resolved after blood patch; not lupus."
     r"|\b" + _SYMPTOM + r"\b"
     r"(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,90}?;\s*not\s+(?:lupus|SLE)\s*(?:[.;,]|$)"
     # A line headed by the symptom: "Headache: daily since stopping coffee 3 wk
     # ago - caffeine withdrawal, not lupus."
-    r"|(?:^|\n)[ \t]*" + _SYMPTOM + r"[ \t]*:(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,100}?(?:[;,]|\s[-\u2013])\s*(?:per\s+[\w/]+\s+)?not\s+(?:lupus|SLE)\s*(?:[.;,)]|$)",
+    r"|(?:^|\n)[ \t]*"
+    + _SYMPTOM
+    + r"[ \t]*:(?:"
+    + _NO_DIAGNOSIS
+    + r"[^.\n]){0,100}?(?:[;,]|\s[-\u2013])\s*(?:per\s+[\w/]+\s+)?not\s+(?:lupus|SLE)\s*(?:[.;,)]|$)",
     re.IGNORECASE,
 )
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -479,7 +480,7 @@ def _add_values(
             )
             if column is not None:
                 after = column[0]
-            panel = values.panel_cutoff(text, span.start_char) if kind == "antibody" else None
+            panel = partial(values.panel_cutoff, text, span.start_char) if kind == "antibody" else None
             result = None if in_score else values.read_postfix_result(after, cutoff, panel)
             if result is None and not in_score and kind == "antibody":
                 result = _result_below(text, span, spans, i, cutoff) or values.panel_list_result(
@@ -488,8 +489,10 @@ def _add_values(
             antibody_results[i] = result
             if result is None and not in_score:
                 result = values.read_prefix_result(before)
-            if result is None and not in_score and values.listed_as_diagnostic_feature(
-                text[sent.start_char : span.start_char]
+            if (
+                result is None
+                and not in_score
+                and values.listed_as_diagnostic_feature(text[sent.start_char : span.start_char])
             ):
                 # Only a fallback: any stated result of this antibody outranks it.
                 result = values.LabResult("positive", "listed among the diagnostic features")
@@ -576,7 +579,9 @@ def _add_values(
             # later in the line ("hCG negative today; s/p tubal ligation 2015").
             ahead = text[span.start_char : min(sent.end_char, span.end_char + 40)]
             dm = values.result_date(ahead, note_date)
-            if dm is not None and re.search(r"\b(?:LMP|EDD|EDC|due(?:\s+date)?|conceived|conception)\W{0,3}$", ahead[: dm.start], re.I):
+            if dm is not None and re.search(
+                r"\b(?:LMP|EDD|EDC|due(?:\s+date)?|conceived|conception)\W{0,3}$", ahead[: dm.start], re.I
+            ):
                 dm = None  # "pregnant, ~5 weeks by LMP (08/28/2025)": the date starts the pregnancy, which is current
             if dm is None:
                 dm = _aside_date(span, text, note_date)
@@ -742,7 +747,9 @@ def _share_list_results(mentions: list[Mention], postfix: dict[int, values.LabRe
 _DATE_KEYS = ("start", "end", "last_use", "start_precision", "duration_days")
 
 
-_OWN_ASIDE_DATE = re.compile(r"[^()\n;,]{0,25}\(\s*(?:since|started|start|from|begun|began)?\s*[\w/ -]{0,12}?\d", re.IGNORECASE)
+_OWN_ASIDE_DATE = re.compile(
+    r"[^()\n;,]{0,25}\(\s*(?:since|started|start|from|begun|began)?\s*[\w/ -]{0,12}?\d", re.IGNORECASE
+)
 
 
 def _share_drug_dates(mentions: list[Mention], spans: list[Span], text: str) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
@@ -62,9 +63,7 @@ _UNTARGETED_TEST = (
     r"\banti[\w()/.-]*(?:\s+(?:cytoplasmic|nuclear|neutrophil|antibod(?:y|ies)|abs?|Ig[AGM]))*"
     r"|\bANCA\b|\bRF\b|\brheumatoid\s+factor\b"
 )
-_CONNECTOR = re.compile(
-    r"^(?:\s|,|/|&|\+|\(|\)|\band\b|\bor\b|-|" + _UNTARGETED_TEST + r")*$", re.IGNORECASE
-)
+_CONNECTOR = re.compile(r"^(?:\s|,|/|&|\+|\(|\)|\band\b|\bor\b|-|" + _UNTARGETED_TEST + r")*$", re.IGNORECASE)
 
 
 def _cut_window(text: str) -> str:
@@ -90,7 +89,9 @@ _MISREPORTED = re.compile(
 )
 
 
-_TREND_ARROW = re.compile(r"(?:->|-->|=>|\u2192)\s*(?:now|then|today|currently|latest|most\s+recently)?\s*(?=[<>]?\s*\d)", re.IGNORECASE)
+_TREND_ARROW = re.compile(
+    r"(?:->|-->|=>|\u2192)\s*(?:now|then|today|currently|latest|most\s+recently)?\s*(?=[<>]?\s*\d)", re.IGNORECASE
+)
 
 
 def _as_columns(after: str) -> tuple[str, bool]:
@@ -116,7 +117,7 @@ def _as_columns(after: str) -> tuple[str, bool]:
 
 
 def read_postfix_result(
-    after: str, cutoff: float | None = None, panel: tuple[float, str | None] | None = None
+    after: str, cutoff: float | None = None, panel: Callable[[], tuple[float, str | None] | None] | None = None
 ) -> LabResult | None:
     """Read the result that follows a test name (``anti-dsDNA 87 IU/mL (H)``).
 
@@ -128,9 +129,10 @@ def read_postfix_result(
         Positive-at-or-above cutoff used only for a bare number with no
         reference range and no flag; such results are marked uncertain.
     panel:
-        The cutoff and unit a panel header states for its rows ("positive
-        cutoff 1.0 AI unless stated"), from :func:`panel_cutoff`; it decides a
-        bare number in that unit before the default cutoff does.
+        Looks up the cutoff and unit a panel header states for its rows
+        ("positive cutoff 1.0 AI unless stated"), e.g. :func:`panel_cutoff`;
+        it decides a bare number in that unit before the default cutoff does.
+        Called only for such a number, so most results never search above.
     """
     pats = lab_patterns()
     # Exported notes keep HTML entities ("Anti-Sm &lt;0.2 AI"); the ";" in them
@@ -237,7 +239,13 @@ def read_postfix_result(
         or re.match(r"^[\s\d.,\-\u2013()HL]*?(?P<op><=?|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)\s*$", tail)
         or re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?(?P<op><=?|\u2264)\s*(?P<lo>\d+(?:\.\d+)?)(?P<hi>)", tail)
         # A CSV row's reference column: "Sm Ab,0.3,AI,0.0-0.9,,2025-10-20".
-        or (row and re.match(r"\s*(?:[a-zA-Z/%.]+\s+)?(?P<op>)(?P<lo>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<hi>\d+(?:\.\d+)?)(?!\d|/)", tail))
+        or (
+            row
+            and re.match(
+                r"\s*(?:[a-zA-Z/%.]+\s+)?(?P<op>)(?P<lo>\d+(?:\.\d+)?)\s*[-\u2013]\s*(?P<hi>\d+(?:\.\d+)?)(?!\d|/)",
+                tail,
+            )
+        )
     )
     if ref:
         lo = float(ref.group("lo"))
@@ -253,12 +261,13 @@ def read_postfix_result(
     if op.startswith("<"):
         return LabResult("negative", detail)
     # The panel's cutoff reads a value in its unit, or one printed with no unit.
-    if panel is not None and (
-        panel[1] is None
-        or re.match(r"\s*" + re.escape(panel[1]) + r"\b", tail, re.IGNORECASE)
+    stated = panel() if panel is not None else None
+    if stated is not None and (
+        stated[1] is None
+        or re.match(r"\s*" + re.escape(stated[1]) + r"\b", tail, re.IGNORECASE)
         or re.match(r"\s*(?:[,;)]|$)", tail)
     ):
-        return LabResult("positive" if value >= panel[0] else "negative", f"{detail} (panel cutoff {panel[0]:g})")
+        return LabResult("positive" if value >= stated[0] else "negative", f"{detail} (panel cutoff {stated[0]:g})")
     if cutoff is None:
         return None
     return LabResult(
@@ -623,8 +632,10 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
         reference = _HEADER_REFERENCE.search(header[column][2])
         if reference and not _HEADER_REFERENCE.search(cell):
             cell = f"{cell} {reference.group(0)}"
-        if (note_date is None or when.value <= note_date) and cell.strip("-\u2013\u2014 ") and (
-            best is None or when.value >= best[1].value
+        if (
+            (note_date is None or when.value <= note_date)
+            and cell.strip("-\u2013\u2014 ")
+            and (best is None or when.value >= best[1].value)
         ):
             best = (cell, when)
         pos = nxt + 1
@@ -763,7 +774,9 @@ _DOUBTED_AFTER = re.compile(
     r"(?:month|date|day|year)|[^.;\n]{0,50}?\b(?:unsure|not\s+sure)\s+(?:of\s+)?(?:which|the\s+exact)\s+(?:month|date)",
     re.IGNORECASE,
 )
-_SWITCHED_FROM = re.compile(r"\b(?:switched|changed|transitioned|converted|moved)\s+(?:over\s+)?from\s*$", re.IGNORECASE)
+_SWITCHED_FROM = re.compile(
+    r"\b(?:switched|changed|transitioned|converted|moved)\s+(?:over\s+)?from\s*$", re.IGNORECASE
+)
 _AT_ONE_POINT = re.compile(r"^\W{0,3}(?:at\s+(?:one|some)\s+(?:point|stage)|at\s+some\s+time)\b", re.IGNORECASE)
 _VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+period)\b", re.IGNORECASE)
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
@@ -796,7 +809,9 @@ def _only_paused(text: str) -> bool:
 
 _TABLE_START_COLUMN = re.compile(r"^(?:start(?:ed)?|start\s+date|begun|began|from)$", re.IGNORECASE)
 _TABLE_ACTIVE = re.compile(r"^(?:active|current|taking|ongoing|continued?)$", re.IGNORECASE)
-_TABLE_END_COLUMN = re.compile(r"^(?:end(?:ed)?|end\s+date|stop(?:ped)?|stop\s+date|d/c|discontinued|to)$", re.IGNORECASE)
+_TABLE_END_COLUMN = re.compile(
+    r"^(?:end(?:ed)?|end\s+date|stop(?:ped)?|stop\s+date|d/c|discontinued|to)$", re.IGNORECASE
+)
 
 
 def _pipe_cells(line: str) -> list[str]:
@@ -1236,7 +1251,9 @@ def nephritis_classes(sentence: str) -> list[str]:
     classes: list[str] = []
     for m in _CLASS.finditer(sentence):
         # "class II (mesangial), no class III/IV lesions": the denied classes are not found.
-        if re.search(r"\b(?:no|without|not|negative\s+for)\s+(?:\w+\s+)?$", sentence[max(0, m.start() - 20) : m.start()], re.I):
+        if re.search(
+            r"\b(?:no|without|not|negative\s+for)\s+(?:\w+\s+)?$", sentence[max(0, m.start() - 20) : m.start()], re.I
+        ):
             continue
         for part in re.split(r"\s*(?:[-/+&]|and|\+)\s*", m.group("c")):
             part = part.strip().upper()
@@ -1393,7 +1410,9 @@ def _last_match(pattern: str, text: str) -> re.Match[str] | None:
 _SLEDAI = re.compile(r"(?:SLEDAI[\w\s-]*?|score|=|:|of|is|was)\s*(?P<v>\d{1,3})\s*$", re.IGNORECASE)
 
 
-_SEROLOGY_ITEM = r"(?:(?:low|high|elevated|raised)\s+)?(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|complements?|hypocomplementemia)"
+_SEROLOGY_ITEM = (
+    r"(?:(?:low|high|elevated|raised)\s+)?(?:(?:anti-?\s*)?(?:ds)?DNA|C3|C4|complements?|hypocomplementemia)"
+)
 _SEROLOGY_ONLY = re.compile(
     r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:" + _SEROLOGY_ITEM + r"|serolog\w*)"
     r"(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r")*\s*(?:only|alone)\b",

@@ -73,7 +73,6 @@ def refusal(address: str | None, oidc: bool, password_file: Path | None) -> str 
     return f"the password file {problem}" if problem else None
 
 
-
 def oidc_in_secrets(folders: list[Path]) -> bool:
     """True when a ``.streamlit/secrets.toml`` in one of ``folders`` has an ``[auth]`` section."""
     for folder in folders:

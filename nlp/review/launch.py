@@ -41,7 +41,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def command(address: str, port: int, results: Path | None, passwords: Path | None, extra: Sequence[str]) -> list[str]:
     """The ``streamlit run`` command line for these options."""
-    app_args = [*(["--results", str(results)] if results else []), *(["--passwords", str(passwords)] if passwords else [])]
+    app_args = [
+        *(["--results", str(results)] if results else []),
+        *(["--passwords", str(passwords)] if passwords else []),
+    ]
     return [
         sys.executable,
         "-m",
