@@ -77,7 +77,10 @@ _UNIT = r"(?P<unit>d(?:ays?)?|wks?|weeks?|mo(?:s|nths?)?|y(?:rs?|ears?)?)"
 DATE_RE = re.compile(
     r"(?P<iso>\b(?P<iy>(?:19|20)\d\d)-(?P<im>0?[1-9]|1[0-2])(?:-(?P<id>\d{1,2}))?\b)"
     r"|(?P<us>\b(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>(?:19|20)?\d\d)\b)"
+    # European "17-04-1989", "15.03.2024", "01-2023", "06.2022": four-digit years only.
+    r"|(?P<eu>(?<![\d.])\b(?P<ed>\d{1,2})(?P<esep>[.-])(?P<em>\d{1,2})(?P=esep)(?P<ey>(?:19|20)\d\d)\b(?![.-]\d))"
     r"|(?P<my>\b(?P<mm>\d{1,2})/(?P<myy>(?:19|20)\d\d)\b)"
+    r"|(?P<emy>(?<![\d.])\b(?P<emm>0[1-9]|1[0-2])[.-](?P<emyy>(?:19|20)\d\d)\b(?![.-]\d))"
     rf"|(?P<named>\b(?:(?P<nd1>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+of)?)?[\s-]*(?P<nm>{_MONTH_RE})[\s-]+(?:(?P<nd2>\d{{1,2}})(?:st|nd|rd|th)?,?\s+)?(?:of\s+)?(?P<ny>(?:19|20)\d\d|['\u2019]\d\d))\b"
     r"|(?P<year>\b(?P<yy>(?:19|20)\d\d)\b(?![-/](?:0?[1-9]|1[0-2])\b))",
     re.IGNORECASE,
@@ -181,7 +184,11 @@ _BARE_MONTH_RE = re.compile(
 
 
 _DAY_FIRST: ContextVar[bool] = ContextVar("day_first", default=False)
-_DAY_FIRST_HINT = re.compile(r"\b(?:1[3-9]|2\d|3[01])/(?:0?[1-9]|1[0-2])/(?:19|20)?\d\d\b")
+_DAY_FIRST_HINT = re.compile(
+    r"\b(?:1[3-9]|2\d|3[01])/(?:0?[1-9]|1[0-2])/(?:19|20)?\d\d\b"
+    r"|\b(?:1[3-9]|2\d|3[01])-(?:0?[1-9]|1[0-2])-(?:19|20)\d\d\b"
+    r"|\b\d{1,2}\.\d{1,2}\.(?:19|20)\d\d\b"
+)
 
 
 @contextmanager
@@ -204,7 +211,26 @@ def _own_date_day_first(text: str, note_date: date | None) -> bool:
     if note_date is None or note_date.day == note_date.month:
         return False
     d, m, y = note_date.day, note_date.month, note_date.year
-    return re.search(rf"\b0?{d}/0?{m}/(?:{y}|{y % 100:02d})\b", text) is not None
+    return re.search(rf"\b0?{d}/0?{m}/(?:{y}|{y % 100:02d})\b|\b0?{d}([.-])0?{m}\1{y}\b", text) is not None
+
+
+# Conventions of countries that write dates day first (UK, Ireland, Australia,
+# New Zealand, Europe, India, South Africa): British spellings, prednisolone,
+# letters to the GP, IFCC HbA1c. Canada, which writes both ways, shares
+# mg/mmol and umol/L, so those do not count.
+_DAY_FIRST_LOCALE = re.compile(
+    r"\b(?P<spelling>haem\w*|oedema\w*|anaemi\w*|paediatric\w*|tumour\w*|coeliac|oestr\w*|"
+    r"haematuria|leucopenia|programme|centre|organis(?:e|ed|ation)|randomis\w*|behaviour\w*)\b"
+    r"|\b(?P<pred>prednisolone)\b"
+    r"|\b(?P<gp>GP|NHS|Dear\s+colleague|general\s+practitioner|consultant\s+rheumatologist)\b"
+    r"|(?P<ifcc>\bmmol/mol\b)",
+)
+
+
+def _day_first_locale(text: str) -> bool:
+    """Whether ``text`` shows at least two kinds of day-first-country conventions."""
+    kinds = {next(k for k, v in m.groupdict().items() if v) for m in _DAY_FIRST_LOCALE.finditer(text)}
+    return len(kinds) >= 2
 
 
 def writes_day_first(text: str, note_date: date | None = None) -> bool:
@@ -212,26 +238,34 @@ def writes_day_first(text: str, note_date: date | None = None) -> bool:
 
     True when some date can only be read day first ("16/12/2024") and none
     only month first ("12/16/2024"), or, failing both, when the note writes
-    its own date day first ("Barwon Health, 08/04/2025" on 8 April 2025).
+    its own date day first ("Barwon Health, 08/04/2025" on 8 April 2025), or
+    when it follows the conventions of a country that writes dates day first
+    (prednisolone in a letter to the GP) and no date is only month first.
     """
     day_first = month_first = own_day_first = False
-    if not _DAY_FIRST_HINT.search(text) and not _own_date_day_first(text, note_date):
+    locale = _day_first_locale(text)
+    if not locale and not _DAY_FIRST_HINT.search(text) and not _own_date_day_first(text, note_date):
         return False  # most notes: no date that can only be, or is the note's own, day first
     for m in DATE_RE.finditer(text):
-        if m.group("us"):
-            first, second = int(m.group("um")), int(m.group("ud"))
+        if m.group("us") or m.group("eu"):
+            first, second = (
+                (int(m.group("um")), int(m.group("ud"))) if m.group("us") else (int(m.group("ed")), int(m.group("em")))
+            )
+            if m.group("eu") and m.group("esep") == ".":
+                day_first = True  # "15.03.2024" is written only day first
+                continue
             if first > 12 >= second:
                 day_first = True
             elif second > 12 >= first:
                 month_first = True
             elif note_date is not None and first != second:
-                year = int(m.group("uy"))
+                year = int(m.group("uy") or m.group("ey"))
                 year += 2000 if year < 100 else 0
                 if (year, second, first) == (note_date.year, note_date.month, note_date.day):
                     own_day_first = True
                 elif (year, first, second) == (note_date.year, note_date.month, note_date.day):
                     month_first = True
-    return (day_first or own_day_first) and not month_first
+    return (day_first or own_day_first or locale) and not month_first
 
 
 def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
@@ -268,6 +302,15 @@ def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
             if month > 12 >= day or (_DAY_FIRST.get() and day <= 12):
                 month, day = day, month  # "17/05/1990" can only be day-first
             d = _safe_date(year, month, day)
+        elif m.group("eu"):
+            first, second = int(m.group("ed")), int(m.group("em"))
+            # Dotted dates are European and so day first; dashed ones read like "/" ones.
+            day_first = m.group("esep") == "." or first > 12 >= second or (_DAY_FIRST.get() and second <= 12)
+            day, month = (first, second) if day_first else (second, first)
+            d = _safe_date(int(m.group("ey")), month, day)
+        elif m.group("emy"):
+            d = _safe_date(int(m.group("emyy")), int(m.group("emm")), 1)
+            precision = "month"
         elif m.group("my"):
             d = _safe_date(int(m.group("myy")), int(m.group("mm")), 1)
             precision = "month"

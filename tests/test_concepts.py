@@ -602,6 +602,13 @@ NEPHRITIS_CASES = [
          has("ln_class", attrs={"event_date": "2023-03-01"})),
     case("ln-upcr-with-reference", "UPCR 0.2 (ref <0.2) today.",
          has("proteinuria", "UPCR", attrs={"protein_g": 0.2})),
+    # A score's item is points, not grams.
+    case("neph-sledai-item-is-no-proteinuria-value", "SLEDAI-2K 10 (arthritis 4, alopecia 2, proteinuria 4).",
+         has("proteinuria", attrs={"protein_g": None})),
+    case("neph-question-is-uncertain", "Q: Nephrotic syndrome in a pt with possible SLE - is this class V lupus nephritis?",
+         has("ln_class", uncertain=True)),
+    case("neph-declarative-is-this-is-no-question", "It is this lupus nephritis that worries me.",
+         has("lupus_nephritis", uncertain=False)),
 ]
 
 
@@ -765,6 +772,12 @@ CNS_CASES = [
          has("npsle", uncertain=True)),
     case("cns-npsle-confirmed-is-no-workup", "NPSLE confirmed by neurology.",
          has("npsle", uncertain=False)),
+    case("cns-functional-seizures", "Conclusion: functional (dissociative) seizures / PNES.",
+         has("seizure", attrs={"attributed_to": "other"})),
+    case("cns-no-evidence-of-neuropsychiatric-sle", "There is no evidence of neuropsychiatric SLE.",
+         has("npsle", negated=True)),
+    case("cns-not-neurologic-lupus", "Not felt to be neurologic lupus.",
+         has("npsle", negated=True)),
 ]
 
 
@@ -939,6 +952,10 @@ PREGNANCY_CASES = [
          has("pregnancy_test", attrs={"result": "negative"})),
     case("preg-serum-hcg-high-value", "Serum hCG 12,500 mIU/mL; dating ultrasound ordered.",
          has("pregnancy_test", hypothetical=ANY, attrs={"result": "positive"})),
+    case("preg-upt-at-last-visit-dated", "She has a copper IUD; her UPT was negative at the last visit (02/06/2025).",
+         has("pregnancy_test", negated=ANY, attrs={"result": "negative", "result_date": "2025-02-06"})),
+    case("preg-after-one-line-family-history", "FH: mother with SLE.\nShe is currently 16/40 pregnant (G1P0).",
+         has("pregnancy", "pregnant", family=False)),
 ]
 
 
@@ -1280,6 +1297,15 @@ ANTIBODY_CASES = [
     # A row that starts with its date is a row, not a header over the rows below.
     case("ab-date-first-rows", " Date     Test            Result     Ref\n 03/2023  anti-Sm         0.1 AI     <1.0\n 03/2023  anti-histone    0.4 U      <1.0\n",
          has("anti_sm", attrs=NEG), has("anti_histone", attrs=NEG)),
+    # A dash after the test is its sign; a dash before words is no result.
+    case("ab-trailing-minus-sign", "Impression: drug-induced lupus (anti-histone/anti-chromatin+, dsDNA-, normal complement).",
+         has("anti_dsdna", attrs=NEG)),
+    case("ab-result-not-in-chart", "Serology: anti-dsDNA and C3/C4 from the admission - result not in chart.",
+         has("anti_dsdna", attrs={"result": None})),
+    case("ab-assay-aside-then-result", "Anti-dsDNA (Farr send-out, collected 07/28) resulted: 5 IU/mL (ref <7) - negative.",
+         has("anti_dsdna", "Anti-dsDNA", attrs=NEG)),
+    case("ab-recheck-in-months-is-no-value", "Recheck dsDNA 3 mo off drug.",
+         has("anti_dsdna", uncertain=ANY, hypothetical=ANY, attrs={"result": None})),
 ]
 
 
@@ -1600,6 +1626,32 @@ MEDICATION_CASES = [
          has("drug", "Saphnelo", attrs={"start": "2024-10-08", "last_use": "2025-03-25"})),
     case("med-discontinued-after-18-months", "Belimumab was discontinued in 2023 after 18 months for lack of benefit.",
          has("drug", "Belimumab", historical=ANY, attrs={"stopped": True, "duration_days": between(540, 560)})),
+    # A timeline row's leading dates date its first drug.
+    case("med-timeline-row-range", "TREATMENT TIMELINE\n09/2022 to 06/2023 - Azathioprine 150 mg (stopped: pancreatitis).",
+         has("drug", "Azathioprine", attrs={"start": "2022-09-01", "end": "2023-06-30"})),
+    case("med-timeline-row-open-range", "07/2023 to present - Belimumab IV 10 mg/kg q4 wk.",
+         has("drug", "Belimumab", attrs={"start": "2023-07-01", "ongoing": True})),
+    case("med-timeline-row-year-and-length", "2016 - Class IV LN on biopsy -> cyclophosphamide (NIH) x 6 mo, then MMF.",
+         has("drug", "cyclophosphamide", attrs={"start": "2016-01-01", "duration_days": between(180, 186), "bare_date": True})),
+    case("med-timeline-bullet-row", "- 2019-2022: methotrexate 20 mg weekly",
+         has("drug", "methotrexate", attrs={"start": "2019-01-01", "end": "2022-12-31"})),
+    case("med-visit-stamp-is-no-row", "06/03/2025 Rheum visit: on MMF",
+         has("drug", "MMF", attrs={"start": None})),
+    # "stopped more than 2 years ago" bounds the stop inside the stated year.
+    case("med-stopped-more-than-years-ago", "AZA 2022-2023, stopped more than 2 years ago.",
+         has("drug", "AZA", historical=ANY, attrs={"end": "2023-03-01", "end_latest": None})),
+    # A recommended drug the patient declines was never taken.
+    case("med-recommended-pulse-declined", "Recommended IV methylprednisolone pulse - pt declines again after discussion.",
+         not_affirmed("drug", "methylprednisolone")),
+    case("med-refuses-to-taper-is-still-taken", "Prednisone 10 mg - pt refuses to taper.",
+         has("drug", "Prednisone", attrs={"current": True})),
+    case("med-will-apply-for", "Plan: we will apply for belimumab (Benlysta) under the NHS England criteria.",
+         has("drug", "belimumab", hypothetical=True)),
+    # "from 12 wks" is a point of a pregnancy, not a length of use.
+    case("med-from-weeks-is-no-length", "Plan: continue tacrolimus (trough 5-7), ASA 81 mg from 12 wks.",
+         has("drug", "tacrolimus", attrs={"duration_days": None})),
+    case("med-european-dotted-start", "Azathioprine 150 mg/d since 06.2022; anifrolumab started 15.03.2024.",
+         has("drug", "Azathioprine", attrs={"start": "2022-06-01"}), has("drug", "anifrolumab", attrs={"start": "2024-03-15"})),
 ]
 
 
@@ -1662,6 +1714,12 @@ AGE_CASES = [
          has("age", "40", uncertain=True)),
     case("age-infant-months-not-patient-age", "Breastfeeding her 3-month-old daughter.",
          lacks("age")),
+    case("age-dob-dashed-day-first", "Patient: female, DOB 17-04-1989.",
+         has("date_of_birth", attrs={"birth_date": "1989-04-17"})),
+    case("age-born-dotted", "Patient: Ms L. H., born 09.02.1996",
+         has("date_of_birth", attrs={"birth_date": "1996-02-09"})),
+    case("age-childrens-hospital-is-no-family", "Pediatric Rheumatology Clinic - Alberta Children's Hospital\n17-year-old female with childhood-onset SLE.",
+         has("age", "17-year-old", family=False, attrs={"age_years": 17})),
 ]
 
 
@@ -1880,6 +1938,26 @@ CHRONIC_CASES = [
          lacks("uncontrolled_illness")),
     case("ill-a1c-dated-apostrophe-year", "T2DM: A1c 9.1 (Jan '24) per PCP letter.",
          has("hba1c", attrs={"a1c": 9.1, "event_date": "2024-01-01"})),
+    case("ill-hiv-defaulted-art", "HIV diagnosed 2016, was on TLD but defaulted ART since 08/2024 after moving.",
+         has("uncontrolled_illness", attrs={"illness": "infection"})),
+    case("ill-viral-load-copies-spaced", "VL 48 000 copies/mL, CD4 210 (05/2025).",
+         has("uncontrolled_illness", attrs={"illness": "infection"})),
+    case("ill-art-not-restarted", "ART not yet restarted - missed ID appointment.",
+         has("uncontrolled_illness", attrs={"illness": "infection"})),
+    case("ill-undetectable-vl-is-no-poor-control", "HIV VL <20 copies, undetectable on Biktarvy.",
+         lacks("uncontrolled_illness")),
+    case("ill-nyha-class-one", "Now NYHA class I - walks 2 miles, no orthopnea.",
+         has("controlled_illness", attrs={"illness": "heart failure"})),
+    case("ill-hf-compensated", "A/P: HF with improved EF, compensated and well controlled on GDMT.",
+         has("controlled_illness", attrs={"illness": "heart failure"})),
+    case("ill-nyha-one-to-three-is-no-control", "NYHA I-III over the year.",
+         lacks("controlled_illness")),
+    case("ill-schizophrenia-poorly-controlled", "Psychiatry: 'schizophrenia remains poorly controlled'.",
+         has("uncontrolled_illness", attrs={"illness": "psychiatric illness"})),
+    case("ill-frequent-exacerbator", "Diagnosis: COPD, GOLD grade 3. She remains a frequent exacerbator despite Trelegy.",
+         has("uncontrolled_illness", attrs={"illness": "lung disease"})),
+    case("ill-bp-controlled-on-agents", "BP controlled on amlodipine + labetalol.",
+         has("controlled_illness", attrs={"illness": "hypertension"})),
 ]
 
 

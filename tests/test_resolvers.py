@@ -316,6 +316,70 @@ def test_sle_diagnosis(mentions: list[Mention], expected: str) -> None:
             "not_met",
             id="later-remission-wins",
         ),
+        pytest.param(
+            [
+                mention(
+                    "ln_class",
+                    "active_severe_lupus_nephritis",
+                    attrs={"classes": ["III", "V"]},
+                    start=20,
+                    sentence="SLE with class III+V LN in partial renal response.",
+                ),
+                mention(
+                    "renal_remission",
+                    "active_severe_lupus_nephritis",
+                    start=40,
+                    attrs={"event_date": "2025-01-01"},
+                    sentence="SLE with class III+V LN in partial renal response.",
+                ),
+            ],
+            "not_met",
+            id="class-named-in-response-in-one-sentence",
+        ),
+        pytest.param(
+            [
+                mention("ln_class", "active_severe_lupus_nephritis", attrs={"classes": ["V"]}, is_uncertain=True),
+                mention("proteinuria", "active_severe_lupus_nephritis", attrs={"protein_g": 6.2}, start=30),
+                mention(
+                    "ln_class",
+                    "active_severe_lupus_nephritis",
+                    is_negated=True,
+                    start=90,
+                    cues=("negated_existence: not",),
+                    sentence="primary membranous nephropathy, not class V lupus nephritis.",
+                ),
+            ],
+            "not_met",
+            id="question-answered-not-lupus-nephritis",
+        ),
+        pytest.param(
+            [
+                mention("ln_class", "active_severe_lupus_nephritis", attrs={"classes": ["IV"]}, sentence="s"),
+                mention(
+                    "ln_class",
+                    "active_severe_lupus_nephritis",
+                    is_negated=True,
+                    start=30,
+                    cues=("negated_existence: without",),
+                    sentence="s",
+                ),
+            ],
+            "met",
+            id="denied-class-beside-the-class-found",
+        ),
+        pytest.param(
+            [
+                mention("proteinuria", "active_severe_lupus_nephritis", attrs={"protein_g": 1.1}),
+                mention(
+                    "renal_biopsy",
+                    "active_severe_lupus_nephritis",
+                    start=30,
+                    sentence="Renal biopsy 07/08/2025 - pathology pending.",
+                ),
+            ],
+            "unknown",
+            id="proteinuria-with-biopsy-pathology-pending",
+        ),
         pytest.param([], "not_met", id="nothing-mentioned"),
     ],
 )

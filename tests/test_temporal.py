@@ -54,6 +54,13 @@ NOTE_DATE = date(2025, 5, 1)
         pytest.param("02/30/2024", [], id="impossible-date-skipped"),
         pytest.param("BP 112/70", [], id="blood-pressure-not-a-date"),
         pytest.param("MMF 1500 mg", [], id="dose-not-a-date"),
+        pytest.param("DOB 17-04-1989", [(date(1989, 4, 17), "day")], id="dashed-day-first"),
+        pytest.param("12-15-2024", [(date(2024, 12, 15), "day")], id="dashed-month-first"),
+        pytest.param("started 15.03.2024", [(date(2024, 3, 15), "day")], id="dotted-day-first"),
+        pytest.param("born 09.02.1996", [(date(1996, 2, 9), "day")], id="dotted-always-day-first"),
+        pytest.param("since 01-2023", [(date(2023, 1, 1), "month")], id="dashed-month-year"),
+        pytest.param("since 06.2022", [(date(2022, 6, 1), "month")], id="dotted-month-year"),
+        pytest.param("Hb 10.2 g/dl, 3.5-2.1", [], id="decimals-not-dates"),
     ],
 )
 def test_find_dates(text: str, expected: list[tuple[date, str]]) -> None:
@@ -131,3 +138,13 @@ def test_a_note_that_writes_dates_day_first_reads_its_ambiguous_ones_so() -> Non
     with day_first_dates(writes_day_first(note)):
         assert [d.value for d in find_dates("stopped 12/04/2023")] == [date(2023, 4, 12)]
     assert [d.value for d in find_dates("stopped 12/04/2023")] == [date(2023, 12, 4)]
+
+
+def test_a_note_in_a_day_first_countrys_conventions_reads_day_first() -> None:
+    letter = "Dear colleague (GP Dr P. van den Berg), prednisolone 7.5 mg. Urine pregnancy test negative on 01-11-2024."
+    assert writes_day_first(letter)
+    assert not writes_day_first("Prednisolone 5 mg. hCG negative 01/11/2024.")  # one convention is not enough
+    assert not writes_day_first("PCP letter: prednisone 10 mg, anemia, 01/11/2024.")  # US spellings and drugs
+    assert not writes_day_first("GP letter, prednisolone; seen 12/16/2024, hCG 01/11/2024.")  # a month-first date wins
+    with day_first_dates(writes_day_first(letter)):
+        assert [d.value for d in find_dates("negative on 01-11-2024")] == [date(2024, 11, 1)]

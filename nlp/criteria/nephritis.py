@@ -26,6 +26,9 @@ CRITERION = "active_severe_lupus_nephritis"
 _LN = {"lupus_nephritis", "ln_class", "renal_biopsy"}
 _RELAPSE_PROTEIN_G = 1.0
 _RULED = re.compile(r"negated_existence: (?!no$)", re.IGNORECASE)
+_AWAITED = re.compile(
+    r"\b(?:pending|awaited|to\s+follow|not\s+yet\s+(?:back|available|resulted|reported))\b", re.IGNORECASE
+)
 _RULE_OUT = re.compile(r"possible_existence: (?:r/o|rule out|to rule out|ro)\b", re.IGNORECASE)
 
 
@@ -71,6 +74,18 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     ruling_out = [m for m in ln if m.is_uncertain and has_cue(m, _RULE_OUT) and not has_cue(m, _RULED)]
     ruling_out_ids = {id(m) for m in ruling_out}  # identity: dataclass equality compares every field
     remission += [m for m in ln if m.is_negated and m.concept == "lupus_nephritis" and id(m) not in ruling_out_ids]
+    # "primary membranous nephropathy, not class V lupus nephritis": a class
+    # ruled out on its own, not "class IV, no class V component" beside the class found.
+    affirmed_class_sentences = {(m.note_id, m.sentence) for m in ln if m.concept == "ln_class" and m.is_affirmed}
+    remission += [
+        m
+        for m in ln
+        if m.concept == "ln_class"
+        and m.is_negated
+        and has_cue(m, _RULED)
+        and id(m) not in ruling_out_ids
+        and (m.note_id, m.sentence) not in affirmed_class_sentences
+    ]
     protein = [
         m
         for m in renal
@@ -89,7 +104,20 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     pending_renal = [m for m in renal if m.concept in ("proteinuria", "renal_biopsy") and m.is_hypothetical]
     uncertain = [m for m in renal if m.concept in _LN and m.is_uncertain and not m.is_negated and not m.is_family]
     uncertain += [m for m in ruling_out if m.is_negated and not m.is_family]
+    # "Q: is this class V lupus nephritis?" answered "not class V lupus nephritis": settled.
+    rulings = [m for m in remission if m.is_negated]
+    uncertain = [u for u in uncertain if not any(sort_key(r) > sort_key(u) for r in rulings)]
 
+    # "class III+V LN in partial renal response": the nephritis the sentence
+    # names is described as responding, not as active.
+    responding = {(r.note_id, r.sentence, r.start) for r in remission if r.concept == "renal_remission"}
+    current_ln = [
+        m
+        for m in current_ln
+        if not any(
+            (note, sentence) == (m.note_id, m.sentence) and start > m.start for note, sentence, start in responding
+        )
+    ]
     latest_status = sorted(current_ln + remission, key=sort_key)
     latest = latest_status[-1] if latest_status else None
     severe_ln = [m for m in current_ln if _classes(m) & severe]
@@ -181,8 +209,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if nephrotic or sediment:
         m = (nephrotic + sediment)[-1]
         return done("unknown", f'Renal findings without a nephritis diagnosis: "{m.text}" ({where(m)}).', [])
-    if significant and any(m.concept == "renal_biopsy" for m in pending_renal):
-        # "UPCR 1.3 g/g; renal biopsy scheduled 12/02": nephritis is being sought.
+    awaited = [m for m in renal if m.concept == "renal_biopsy" and not _classes(m) and _AWAITED.search(m.sentence)]
+    if significant and (awaited or any(m.concept == "renal_biopsy" for m in pending_renal)):
+        # "UPCR 1.3 g/g; renal biopsy scheduled 12/02", "Renal biopsy 07/08 -
+        # pathology pending": nephritis is being sought.
         m = significant[-1]
         return done("unknown", f'Proteinuria with a renal biopsy planned: "{m.text}" ({where(m)}).', [])
     status, text = absent_exclusion(ctx, CRITERION, "lupus nephritis")

@@ -173,7 +173,7 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
 _AT_DIAGNOSIS = re.compile(
     r"[^.;\n]{0,25}?\b(?:at|on)\s+(?:the\s+time\s+of\s+)?(?:diagnosis|dx|presentation|onset)\b", re.IGNORECASE
 )
-_EXACERBATION = re.compile(r"\bexacerbation|\bexacs?\b|\bED\s+visits?\b|\bbursts?\b", re.IGNORECASE)
+_EXACERBATION = re.compile(r"\bexacerbat(?:ion|or)|\bexacs?\b|\bED\s+visits?\b|\bbursts?\b", re.IGNORECASE)
 _COPIED_LABEL = re.compile(
     r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported|not\s+reconciled|unreconciled)\b[^:\n]{0,40}:",
     re.IGNORECASE,
@@ -208,7 +208,8 @@ def _in_copied_block(span: Span, text: str) -> bool:
     return False
 
 
-_LABEL_LINE = re.compile(r"[ \t>*#-]*[A-Za-z][\w/&() -]{0,30}:")
+# "Meds on transfer:", "Lupus work-up (2021, repeated 12/2023):".
+_LABEL_LINE = re.compile(r"[ \t>*#-]*[A-Za-z][\w/&() -]{0,30}(?:\([^()\n]{0,40}\))?[ \t]*:")
 
 
 def _past_inline_section(span: Span, text: str) -> bool:
@@ -217,7 +218,8 @@ def _past_inline_section(span: Span, text: str) -> bool:
     "FHx: mother with RA; no family hx of SLE.\nMeds on transfer:
     tacrolimus ...": a heading with its content on its own line ends there
     when the next lines carry their own labels, even ones the sectionizer
-    does not know, so the medications are not a relative's.
+    does not know, or speak of the patient ("She is ..."), so the
+    medications are not a relative's.
     """
     section = span[0]._.section
     if section is None or section.title_end <= section.title_start:
@@ -228,7 +230,14 @@ def _past_inline_section(span: Span, text: str) -> bool:
     if header_line_end == -1 or span.start_char < header_line_end or not text[title_end:header_line_end].strip():
         return False
     line_start = text.rfind("\n", 0, span.start_char) + 1
-    return bool(_LABEL_LINE.match(text, line_start))
+    return bool(_LABEL_LINE.match(text, line_start) or _PATIENT_SUBJECT_LINE.match(text, line_start))
+
+
+# "FH: mother with SLE.\nShe is currently 16/40 pregnant": a line about the
+# patient herself is no longer the one-line section's.
+_PATIENT_SUBJECT_LINE = re.compile(
+    r"[ \t]*(?:she|he|the\s+patient|patient|pt)\s+(?:is|was|has|had|remains|reports|states|denies)\b", re.IGNORECASE
+)
 
 
 # Renal findings without a value of their own, dated like the nephritis mentions.
@@ -421,12 +430,21 @@ def _medication_lists(doc: Doc, note: NoteRecord) -> list[Mention]:
     return out
 
 
-def _same_sentence_neighbours(spans: list[Span], i: int, categories: set[str]) -> tuple[int, int]:
-    """Character bounds (within the sentence) up to the neighbouring spans of the same kind."""
+def _same_sentence_neighbours(
+    spans: list[Span], i: int, categories: set[str], skip_aside: bool = False
+) -> tuple[int, int]:
+    """Character bounds (within the sentence) up to the neighbouring spans of the same kind.
+
+    With ``skip_aside``, a span in a parenthesis right after this one names
+    its assay ("Anti-dsDNA (Farr send-out, collected 07/28) resulted: 5"):
+    the bound is past the parenthesis.
+    """
     span = spans[i]
     sent = span.sent
+    text = span.doc.text
     left = sent.start_char
     right = sent.end_char
+    aside_end = -1
     # Spans are in text order: stop at the sentence's edge, never scan the whole note.
     for j in range(i - 1, -1, -1):
         other = spans[j]
@@ -440,6 +458,12 @@ def _same_sentence_neighbours(spans: list[Span], i: int, categories: set[str]) -
         if other.start_char >= sent.end_char:
             break
         if other.label_ in categories and other.start_char >= span.end_char:
+            if other.start_char < aside_end:
+                continue
+            if skip_aside and aside_end < 0 and re.fullmatch(r"[ \t]*\([ \t]*", text[span.end_char : other.start_char]):
+                aside_end = text.find(")", other.end_char, sent.end_char)
+                if aside_end > 0:
+                    continue
             right = other.start_char
             break
     return left, right
@@ -461,16 +485,11 @@ def _add_values(
         sent = span.sent
         if kind == "antibody" or span.label_ == "PREGNANCY_TEST":
             group = _ANTIBODY_CATEGORIES if kind == "antibody" else {"PREGNANCY_TEST"}
-            left, right = _same_sentence_neighbours(spans, i, group)
+            left, right = _same_sentence_neighbours(spans, i, group, skip_aside=True)
             after = text[span.end_char : right]
             before = text[left : span.start_char]
             cutoff = cutoffs.get(meta.get("antibody", "") or span.label_.lower())
-            # "SLEDAI-2K 8 (arthritis 4, anti-dsDNA 2)": a score item, not a result.
-            in_score = bool(
-                re.search(
-                    r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", text[sent.start_char : span.start_char], re.IGNORECASE
-                )
-            )
+            in_score = _in_score_items(text[sent.start_char : span.start_char])
             column = (
                 None
                 if in_score
@@ -522,12 +541,14 @@ def _add_values(
                 mention.attrs["result_date"] = dm.value.isoformat()
         elif kind == "drug":
             left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
+            line_start = text.rfind("\n", 0, span.start_char) + 1
             exposure = values.drug_exposure(
                 text[left : span.start_char],
                 _drug_after(text, span, right),
                 note_date,
                 after_drug=left > sent.start_char,
                 earlier=text[max(0, sent.start_char - 300) : sent.start_char],
+                row_lead=text[line_start : span.start_char] if line_start >= left else "",
             )
             mention.attrs.update(drug=meta["drug"], drug_class=meta["drug_class"], **exposure)
             mention.value = _drug_value(mention.attrs)
@@ -558,7 +579,8 @@ def _add_values(
                 mention.attrs["classes"] = classes
                 mention.value = "class " + "/".join(classes)
         elif kind == "proteinuria":
-            grams = values.proteinuria_g(text[span.end_char : sent.end_char])
+            in_score = _in_score_items(text[sent.start_char : span.start_char])
+            grams = None if in_score else values.proteinuria_g(text[span.end_char : sent.end_char])
             if grams is not None:
                 mention.attrs["protein_g"] = grams
                 mention.value = f"{grams:g} g"
@@ -597,8 +619,8 @@ def _add_values(
                 kind_name = values.illness_kind(text[span.end_char : sent.end_char])
             if kind_name == "other" and _EXACERBATION.search(span.text):
                 # "30F, severe persistent asthma. Two exacerbations in 4 months":
-                # the illness the sentence before names.
-                kind_name = values.illness_kind(text[max(0, sent.start_char - 200) : sent.start_char], last=True)
+                # the illness the sentences before name.
+                kind_name = values.illness_kind(text[max(0, sent.start_char - 400) : sent.start_char], last=True)
             mention.attrs["illness"] = kind_name
             mention.value = mention.attrs["illness"]
         elif kind == "activity":
@@ -615,6 +637,17 @@ def _add_values(
                 mention.attrs["event_date"] = dm.value.isoformat()
     _share_list_results(mentions, antibody_results)
     _share_drug_dates(mentions, spans, text)
+
+
+_SCORE_ITEMS = re.compile(r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", re.IGNORECASE)
+
+
+def _in_score_items(lead: str) -> bool:
+    """Whether a mention is an item of a disease-activity score ("SLEDAI-2K 10 (arthritis 4, proteinuria 4)").
+
+    ``lead`` is the sentence up to the mention; the item's number is points, not a result.
+    """
+    return _SCORE_ITEMS.search(lead) is not None
 
 
 def _aside_date(span: Span, text: str, note_date: date | None) -> DateMention | None:

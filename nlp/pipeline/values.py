@@ -66,9 +66,18 @@ _UNTARGETED_TEST = (
 _CONNECTOR = re.compile(r"^(?:\s|,|/|&|\+|\(|\)|\band\b|\bor\b|-|" + _UNTARGETED_TEST + r")*$", re.IGNORECASE)
 
 
+_ONE_LINE_ASIDE = re.compile(r"\([^()\n]*\)")
+
+
 def _cut_window(text: str) -> str:
-    """Stop a result window at clause breaks so it reads one test's result."""
-    m = re.search(r"[;\n]|(?<![.\d])\.\s|,\s+(?!Ig[GMA]\b)(?=[A-Za-z]{2,}\s*(?:[:=]|\d))", text)
+    """Stop a result window at clause breaks so it reads one test's result.
+
+    Breaks inside a closed parenthesis ("(Farr send-out, collected 07/28)") do not count.
+    """
+    m = re.search(
+        r"[;\n]|(?<![.\d])\.\s|,\s+(?!Ig[GMA]\b)(?=[A-Za-z]{2,}\s*(?:[:=]|\d))",
+        _ONE_LINE_ASIDE.sub(lambda a: " " * len(a.group(0)), text),
+    )
     return text[: m.start()] if m else text
 
 
@@ -114,6 +123,9 @@ def _as_columns(after: str) -> tuple[str, bool]:
         # "SMITH AB IGG^L||0.3|AI|0.0-0.9|N": the coding-system suffix is no result.
         after = re.sub(r"^[^|\n]{0,12}?\^\w*", " ", after)
     return after.replace("|", " "), csv_row or pipe_row
+
+
+_TIME_UNIT = re.compile(r"\s*(?:mo|mos|months?|wks?|weeks?|days?|yrs?|years?)\b", re.IGNORECASE)
 
 
 def read_postfix_result(
@@ -190,15 +202,18 @@ def read_postfix_result(
         if rest.lstrip()[:1] in (",", ";", "/"):
             return None
         # The first 30 characters, to the end of a word: a cut "has" is no "H" flag.
-        near = rest[: 30 + re.match(r"\S*", rest[30:]).end()]
+        # Searched in the whole rest so that the cut is no line end ("... admission - result not in chart").
+        near = 30 + re.match(r"\S*", rest[30:]).end()
         for pat, label in ((pats.negative, "negative"), (pats.positive, "positive")):
-            m = pat.search(near)
-            if m and rest[m.end() :].strip().lower() not in ("", "for"):
+            m = pat.search(rest)
+            if m and m.start() < near and rest[m.end() :].strip().lower() not in ("", "for"):
                 return LabResult(label, m.group(0).strip())
         return None
     value = float(num.group("num").replace(",", ""))
     op = num.group("op") or ""
     tail = rest.lstrip()[num.end() :][:60]
+    if _TIME_UNIT.match(tail):
+        return None  # "recheck dsDNA 3 mo off drug": a time, not a value
     detail = (op + num.group("num")).strip()
     flag = re.match(
         # "(neg <10; pos >15)" labels a reference range, it is no flag.
@@ -442,7 +457,9 @@ def listed_as_diagnostic_feature(before: str) -> bool:
 
 
 _EARLIER_VALUE = re.compile(
-    r"\b(?:was|were|previously|prior|previous|last|from|vs\.?|compared)\b[^\d]{0,12}(?:\d[\d.,]*\s*\w*\s*)?(?:in|on)?\s*$",
+    # Not "negative at the last visit (06/03/2025)": that dates the result itself.
+    r"\b(?:was|were|previously|(?<!at\sthe\s)(?<!at\sher\s)(?<!at\shis\s)(?:prior|previous|last)|from|vs\.?|compared)\b"
+    r"[^\d]{0,12}(?:\d[\d.,]*\s*\w*\s*)?(?:in|on)?\s*$",
     re.IGNORECASE,
 )
 
@@ -716,7 +733,7 @@ _START_CUE = re.compile(
     re.IGNORECASE,
 )
 _END_CUE = re.compile(
-    r"(?:to|until|till|through|thru|-|\u2013|stopped|discontinued|d/c(?:'?d)?|dc'?d|off since|ended|held|completed|finished|tapered off|switched|ceased|through)\s*(?:on|in|at|around|about|approximately|~)?\s*$",
+    r"(?:to|until|till|through|thru|-|\u2013|stopped|discontinued|d/c(?:'?d)?|dc'?d|off since|ended|held|completed|finished|tapered off|switched|ceased|through)\s*(?:on|in|at|around|about|approximately|~|more\s+than|over)?\s*$",
     re.IGNORECASE,
 )
 _STOPPED = re.compile(
@@ -927,8 +944,49 @@ def _set_latest_stop(out: dict[str, Any], window: str, dates: list[DateMention])
         return
 
 
+# A timeline row that opens with its dates: "2019 to 08/2022 - Methotrexate",
+# "- 03/2023 - 09/2023: azathioprine", "07/2023 to present - Belimumab".
+_ROW_BULLET = re.compile(r"[ \t]*(?:[-*\u2022\u00b7][ \t]*)?")
+_ROW_RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|\u2014|to|through|thru|until)?\s*", re.IGNORECASE)
+_ROW_OPEN_END = re.compile(
+    r"\s*(?:-|\u2013|\u2014|to|through|thru|until)\s*(?:present|now|current|ongoing|today|date)\b", re.IGNORECASE
+)
+_ROW_SEPARATOR = re.compile(r"\s*(?:[-:|\u2013\u2014]|\)|->)\s")
+
+
+def row_lead_dates(lead: str, note_date: date | None) -> tuple[DateMention, DateMention | None, bool] | None:
+    """The dates a timeline row opens with, when the row's first drug follows them.
+
+    ``lead`` is the row's text from its start up to the drug. Returns the
+    first date, the range's end date (or ``None``) and whether the range is
+    open ("to present"); ``None`` when the row does not open with a date set
+    off by a separator ("06/03/2025 RHEUMATOLOGY NEW PATIENT" does not).
+    """
+    bullet = _ROW_BULLET.match(lead)
+    dates = find_dates(lead, note_date)
+    if not dates or bullet is None or dates[0].start != bullet.end():
+        return None
+    first, last, open_end = dates[0], None, False
+    if len(dates) > 1 and _ROW_RANGE_JOIN.fullmatch(lead, first.end, dates[1].start):
+        last = dates[1]
+    open_match = _ROW_OPEN_END.match(lead, first.end) if last is None else None
+    open_end = open_match is not None
+    rest_at = last.end if last is not None else open_match.end() if open_match is not None else first.end
+    if not _ROW_SEPARATOR.match(lead, rest_at):
+        return None
+    if any(dm.start >= rest_at for dm in dates[2 if last is not None else 1 :]):
+        return None  # another date between the row's dates and the drug is that drug's own
+    return first, last, open_end
+
+
+# Not "stopped at 3 months": that is how long it was taken.
+_AT_TIME_POINT = re.compile(
+    r"(?<!stopped )(?<!discontinued )(?<!ceased )(?<!held )\b(?:from|at|until|till|before)\s+(?:~\s*)?$", re.IGNORECASE
+)
+
+
 def drug_exposure(
-    before: str, after: str, note_date: date | None, after_drug: bool = False, earlier: str = ""
+    before: str, after: str, note_date: date | None, after_drug: bool = False, earlier: str = "", row_lead: str = ""
 ) -> dict[str, Any]:
     """Read dates, durations and status around one drug mention.
 
@@ -946,6 +1004,9 @@ def drug_exposure(
     earlier:
         The note text of the sentences before this one, which "stopped the
         same day" refers back to.
+    row_lead:
+        The text from the start of the drug's line up to the drug when no
+        other drug comes between; a timeline row's leading dates date it.
 
     Returns
     -------
@@ -999,6 +1060,7 @@ def drug_exposure(
     dates = kept
     # "Off mycophenolate since 05/2024 (taken since 2021)": the first "since" dates the stop.
     off_before = bool(re.search(r"\b(?:off|stopped|discontinued)\s*$", before[-15:], re.IGNORECASE))
+    stop_is_bound = False
     for dm in dates:
         lead = window[: dm.start]
         if off_before and out["end"] is None and _SINCE_BEFORE.search(lead):
@@ -1013,8 +1075,15 @@ def drug_exposure(
             and not opens_range
             and (out["start"] is not None or not re.search(r"\bfrom\s*$", lead, re.I))
         ):
+            # "stopped more than 2 years ago": before that day, not within its month.
+            bound = bool(re.search(r"(?:more\s+than|over)\s*$", lead, re.IGNORECASE))
+            stop = dm.value if bound else dm.period_end
+            stop_is_bound = stop_is_bound or bound
             if out["end"] is None:
-                out["end"] = dm.period_end.isoformat()
+                out["end"] = stop.isoformat()
+            elif out["end"][:4] == stop.isoformat()[:4] and stop.isoformat() < out["end"]:
+                # "AZA 2022-2023, stopped more than 2 years ago": the finer stop inside the year.
+                out["end"] = stop.isoformat()
         elif out["start"] is not None and _PRIOR_COURSE.search(lead) and dm.value.isoformat() < out["start"]:
             # "rituximab 1 g x2 (03/18/2025; prior course 09/2024)": use began earlier.
             out["last_use"] = max(out["last_use"] or out["start"], out["start"])
@@ -1043,11 +1112,21 @@ def drug_exposure(
             last = out.get("last_use")
             if last is None or dm.value.isoformat() > last:
                 out["last_use"] = dm.value.isoformat()
-    _set_latest_stop(out, window, dates)
+    if not stop_is_bound:
+        _set_latest_stop(out, window, dates)
     if out["start"] and out["end"] and out["end"] < out["start"]:
         # "rituximab x2 - Completed - 2023-11-02, 2023-11-16": the dates of
         # use after a stop word, not a start after its end.
         out["start"], out["last_use"], out["end"] = out["end"], out["start"], None
+    row = row_lead_dates(row_lead, note_date) if row_lead and not dates else None
+    if row is not None and out["start"] is None and out["end"] is None:
+        first, last, open_end = row
+        out["start"], out["start_precision"] = first.value.isoformat(), first.precision
+        if last is not None:
+            out["end"] = last.period_end.isoformat()
+        out["ongoing"] = open_end
+        # "2016 - cyclophosphamide x 6 mo": given then, not begun then and still going.
+        out["bare_date"] = last is None and not open_end
     if out["start"] is None:
         # "azathioprine since 2022; prednisone 10 mg": a start before a
         # semicolon is the previous drug's.
@@ -1060,6 +1139,8 @@ def drug_exposure(
                 out["start"] = dm.value.isoformat()
                 out["start_precision"] = dm.precision
     durations = [] if held else find_durations(window)  # "held 2 weeks": the pause's length
+    # "ASA 81 mg from 12 wks", "at 20 weeks": a point in time (of a pregnancy), not a length of use.
+    durations = [d for d in durations if not _AT_TIME_POINT.search(window[max(0, d.start - 20) : d.start])]
     # "4 pens = 28-day supply: filled 06/02/23, 07/05/23, 09/12/23": each fill
     # lasts the supply; use runs from the first fill to the last one's end.
     supply = _SUPPLY.search(window)
@@ -1301,7 +1382,7 @@ _UNRELATED = re.compile(
 # a kind of event that names its own non-lupus cause.
 _OTHER_KIND = (
     r"(?:provoked|metabolic|hyponatr[ae]mic|hypoglyc[ae]mic|alcohol[\s-]related|withdrawal|syncopal|"
-    r"non-?epileptic|psychogenic|(?:steroid|drug|medication)[\s-]induced)"
+    r"non-?epileptic|psychogenic|functional|dissociative|conversion|(?:steroid|drug|medication)[\s-]induced)"
 )
 _OTHER_KIND_BEFORE = re.compile(
     r"\b" + _OTHER_KIND + r"\)?[\s-]+(?:\(?[\w-]+\)?\s+){0,2}$"
@@ -1386,9 +1467,10 @@ _ILLNESS_KINDS = (
     ),
     ("lung disease", r"asthma|COPD"),
     ("liver disease", r"cirrhosis|liver|hepatic|variceal"),
-    ("infection", r"tuberculosis|\bTB\b|hepatitis|HBV|HCV|HIV"),
+    ("infection", r"tuberculosis|\bTB\b|hepatitis|HBV|HCV|HIV|\bART\b|\bHAART\b|antiretroviral|\bVL\b|viral\s+load"),
     ("thyroid disease", r"thyroid"),
     ("epilepsy", r"epilep|seizure"),
+    ("psychiatric illness", r"schizo|bipolar|depressi|\bMDD\b"),
 )
 
 
