@@ -956,6 +956,8 @@ PREGNANCY_CASES = [
          has("pregnancy_test", negated=ANY, attrs={"result": "negative", "result_date": "2025-02-06"})),
     case("preg-after-one-line-family-history", "FH: mother with SLE.\nShe is currently 16/40 pregnant (G1P0).",
          has("pregnancy", "pregnant", family=False)),
+    case("preg-test-today-not-dated-by-aside", "Urine hCG today negative (SAB 11/2024; uses condoms).",
+         has("pregnancy_test", attrs={"result": "negative", "result_date": None})),
 ]
 
 
@@ -1652,6 +1654,12 @@ MEDICATION_CASES = [
          has("drug", "tacrolimus", attrs={"duration_days": None})),
     case("med-european-dotted-start", "Azathioprine 150 mg/d since 06.2022; anifrolumab started 15.03.2024.",
          has("drug", "Azathioprine", attrs={"start": "2022-06-01"}), has("drug", "anifrolumab", attrs={"start": "2024-03-15"})),
+    case("med-last-infusion-is-a-dose-not-a-start", "Danielle continues monthly Benlysta (last infusion 13/02/2024) and azathioprine 100 mg daily.",
+         has("drug", "Benlysta", attrs={"start": None, "last_use": "2024-02-13", "continuing": True})),
+    case("med-dose-before-start-reads-day-first", "Belimumab IV started in June 2023 - her fourth infusion was given on 01/08/2023.",
+         has("drug", "Belimumab", attrs={"start": "2023-06-01", "last_use": "2023-08-01"})),
+    case("med-start-stop-labels", "Azathioprine 100 mg - start 02/03/2023, stop 10/06/2023 (cytopenia).",
+         has("drug", "Azathioprine", attrs={"start": "2023-02-03", "end": "2023-10-06"})),
 ]
 
 
@@ -2063,6 +2071,10 @@ ACTIVITY_CASES = [
          lacks("disease_inactive")),
     case("act-renal-response-not-sledai", "Complete renal response; SLEDAI-2K 2 for low complement.",
          has("sledai", attrs={"sledai": 2}), has("renal_remission")),
+    case("act-sledai-serology-items-only", "Quiet in clinic. SLEDAI-2K 2 (low C3).",
+         has("sledai", attrs={"sledai": 2, "serology_only": True})),
+    case("act-sledai-clinical-and-serology-items", "SLEDAI-2K 6 (arthritis 4, low C3 2).",
+         has("sledai", attrs={"sledai": 6, "serology_only": None})),
 ]
 
 

@@ -99,6 +99,12 @@ def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
         if (a.get("stopped") or m.is_historical or a.get("bare_date")) and not current:
             return Interval(start, start, False, m)  # past use, stop date unknown
         return Interval(start, max(start, note_day), True, m)
+    if last_use and not duration:
+        # "rituximab weekly x4, last dose 04/2024", "Benlysta (last infusion 13/02/2024)":
+        # a dated dose with no start; a course works for months after it.
+        if a.get("drug") in _COURSE_DAYS:
+            return Interval(last_use, shift_days(last_use, _COURSE_DAYS[a["drug"]]), False, m)
+        return Interval(last_use, max(last_use, note_day) if current else last_use, current, m)
     if duration:
         if m.is_historical and not current:
             return None  # an undated past trial cannot be placed in the window
@@ -171,6 +177,9 @@ def _at_latest(iv: Interval) -> Interval:
     return Interval(iv.start, end, iv.open_end, iv.mention)
 
 
+_CONTINUED_JOIN_DAYS = 365
+
+
 def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, date]]:
     """Union of intervals; current-use listings close in time are joined."""
     spans: list[tuple[date, date, bool]] = []
@@ -186,7 +195,14 @@ def merge(intervals: list[Interval], join_gap_days: int) -> list[tuple[date, dat
             # began then: the listing was a prescription, not use in between.
             a = iv.mention.attrs
             dated_start = bool(a.get("start")) and not iv.continued and (bool(a.get("start_cued")) or not iv.open_end)
-            if gap <= 0 or (open_end and not dated_start and (gap <= join_gap_days or iv.continued)):
+            # "continues monthly Benlysta (last infusion 13/02/2024)" months after
+            # "fourth infusion 01/08/2023": use went on between them.
+            continued_closed = iv.continued and gap <= _CONTINUED_JOIN_DAYS
+            if (
+                gap <= 0
+                or continued_closed
+                or (open_end and not dated_start and (gap <= join_gap_days or iv.continued))
+            ):
                 spans[-1] = (s, max(e, iv.end), iv.open_end if iv.end >= e else open_end)
                 continue
             if iv.doses_before and gap <= iv.doses_before * _MAX_DOSE_INTERVAL_DAYS:
@@ -209,7 +225,7 @@ def days_in_window(spans: list[tuple[date, date]], lo: date, hi: date) -> int:
 
 
 def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Mention | None]:
-    """Whether the latest notes document active disease (None: not stated)."""
+    """Whether the latest notes document active disease (None: not stated, or left open by a later note)."""
     events: list[tuple[Mention, bool]] = []
     for m in mentions:
         if m.is_family or m.is_hypothetical or m.is_uncertain:
@@ -232,6 +248,19 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
     # The latest note that speaks to activity decides: "flare" there wins over
     # "remission" elsewhere in it, and an older flare never outweighs it.
     last_note = [e for e in events if e[0].note_id == events[-1][0].note_id]
+    # "Quiet, SLEDAI 2 (low C3)" in September, then in December "possible
+    # lupus flare vs post-viral arthralgia": a later note leaves it open.
+    last_day = events[-1][0].note_date or date.min
+    open_since = [
+        m
+        for m in mentions
+        if m.concept == "disease_active"
+        and m.is_uncertain
+        and not (m.is_negated or m.is_family or m.is_hypothetical or m.is_historical)
+        and (m.note_date or date.min) > last_day
+    ]
+    if open_since and not any(active for _, active in last_note):
+        return None, open_since[-1]
     if any(active for _, active in last_note):
         return True, next(m for m, active in reversed(last_note) if active)
     return False, last_note[-1][0]

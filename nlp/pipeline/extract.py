@@ -796,7 +796,7 @@ def _share_drug_dates(mentions: list[Mention], spans: list[Span], text: str) -> 
     for pos in range(len(drugs) - 2, -1, -1):
         i, j = drugs[pos], drugs[pos + 1]
         a, b = mentions[i], mentions[j]
-        if a.sentence != b.sentence or any(a.attrs.get(k) for k in ("start", "end", "duration_days")):
+        if a.sentence != b.sentence or any(a.attrs.get(k) for k in ("start", "end", "last_use", "duration_days")):
             continue
         between = text[spans[i].end_char : spans[j].start_char]
         joined = re.fullmatch(

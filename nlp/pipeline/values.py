@@ -467,6 +467,9 @@ _EARLIER_VALUE = re.compile(
 _PAST_ASIDE = re.compile(r"\(\s*(?:s/p|h/o|hx\b|status\s+post|history\s+of)[^()]*\)", re.IGNORECASE)
 
 
+_TODAY = re.compile(r"\b(?:today|this\s+morning|in\s+clinic\s+today)\b", re.IGNORECASE)
+
+
 def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     """The first date in the text that is not after the note date.
 
@@ -481,6 +484,8 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
     # "hCG neg 6/20 (s/p BTL 2012)": an aside about a past procedure dates that procedure.
     clause = _PAST_ASIDE.sub(lambda m: " " * len(m.group(0)), clause)
     for dm in find_dates(clause, note_date):
+        if _TODAY.search(clause, 0, dm.start):
+            return None  # "Urine hCG today negative (SAB 11/2024)": today's result; the date is the SAB's
         if _EARLIER_VALUE.search(sentence[max(0, dm.start - 25) : dm.start]):
             continue
         if note_date is None or dm.value <= note_date:
@@ -733,7 +738,7 @@ _START_CUE = re.compile(
     re.IGNORECASE,
 )
 _END_CUE = re.compile(
-    r"(?:to|until|till|through|thru|-|\u2013|stopped|discontinued|d/c(?:'?d)?|dc'?d|off since|ended|held|completed|finished|tapered off|switched|ceased|through)\s*(?:on|in|at|around|about|approximately|~|more\s+than|over)?\s*$",
+    r"(?:to|until|till|through|thru|-|\u2013|stop(?:\s+date)?|end\s+date|stopped|discontinued|d/c(?:'?d)?|dc'?d|off since|ended|held|completed|finished|tapered off|switched|ceased|through)\s*(?:on|in|at|around|about|approximately|~|more\s+than|over)?\s*$",
     re.IGNORECASE,
 )
 _STOPPED = re.compile(
@@ -763,7 +768,8 @@ _RANGE_NEXT = re.compile(
 _HOLD = re.compile(r"\b(?:hold|held|holding|pause[ds]?|paused|suspend(?:ed)?)\b[^.;\n]{0,12}$", re.IGNORECASE)
 _YEAR_TO_MONTH_YEAR = re.compile(r"\b((?:19|20)\d\d)-(0?[1-9]|1[0-2])/((?:19|20)\d\d)\b")
 _CONTINUING = re.compile(
-    r"\b(?:remains?|still|continues?|continuing|has\s+continued|stays?)\s+(?:on|taking|to\s+take|with)?\s*$",
+    r"\b(?:remains?|still|continues?|continuing|has\s+continued|stays?)\s+(?:on|taking|to\s+take|with)?\s*"
+    r"(?:(?:monthly|weekly|daily|fortnightly|four-weekly|4-weekly|oral|IV|SC|subcutaneous)\s+)?$",
     re.IGNORECASE,
 )
 _ALLERGY = re.compile(r"\b(?:allerg\w*|anaphyla\w*|hypersensitivity)\b", re.IGNORECASE)
@@ -980,9 +986,27 @@ def row_lead_dates(lead: str, note_date: date | None) -> tuple[DateMention, Date
 
 
 # Not "stopped at 3 months": that is how long it was taken.
+_LAST_DOSE = re.compile(
+    r"\b(?:last|latest|most\s+recent)\s+(?:infusion|dose|injection|fill|cycle|pulse)(?:\s+(?:was\s+)?(?:given|on|in))?\W{0,3}$",
+    re.IGNORECASE,
+)
 _AT_TIME_POINT = re.compile(
     r"(?<!stopped )(?<!discontinued )(?<!ceased )(?<!held )\b(?:from|at|until|till|before)\s+(?:~\s*)?$", re.IGNORECASE
 )
+
+
+def _other_reading(window: str, dates: list[DateMention], iso: str) -> date | None:
+    """The day-month swap of the numeric date in ``dates`` read as ``iso``, when it can be read both ways."""
+    for dm in dates:
+        if dm.value.isoformat() != iso or dm.precision != "day":
+            continue
+        m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}", window[dm.start : dm.end])
+        if m and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2):
+            try:
+                return dm.value.replace(month=dm.value.day, day=dm.value.month)
+            except ValueError:
+                return None
+    return None
 
 
 def drug_exposure(
@@ -1088,6 +1112,10 @@ def drug_exposure(
             # "rituximab 1 g x2 (03/18/2025; prior course 09/2024)": use began earlier.
             out["last_use"] = max(out["last_use"] or out["start"], out["start"])
             out["start"], out["start_precision"] = dm.value.isoformat(), dm.precision
+        elif _LAST_DOSE.search(lead):
+            # "Benlysta (last infusion 13/02/2024)": a date of use, not its start.
+            if out["last_use"] is None or dm.value.isoformat() > out["last_use"]:
+                out["last_use"] = dm.value.isoformat()
         elif out["start"] is None:
             out["start"] = dm.value.isoformat()
             out["start_precision"] = dm.precision
@@ -1112,6 +1140,12 @@ def drug_exposure(
             last = out.get("last_use")
             if last is None or dm.value.isoformat() > last:
                 out["last_use"] = dm.value.isoformat()
+    if out["start"] and out["last_use"] and out["last_use"] < out["start"]:
+        # "started in June 2023 ... fourth infusion given on 01/08/2023": only the
+        # day-first reading (1 August) comes after the start.
+        other = _other_reading(window, dates, out["last_use"])
+        if other is not None and out["start"] <= other.isoformat() and (note_date is None or other <= note_date):
+            out["last_use"] = other.isoformat()
     if not stop_is_bound:
         _set_latest_stop(out, window, dates)
     if out["start"] and out["end"] and out["end"] < out["start"]:
@@ -1497,7 +1531,9 @@ _SEROLOGY_ITEM = (
 )
 _SEROLOGY_ONLY = re.compile(
     r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:" + _SEROLOGY_ITEM + r"|serolog\w*)"
-    r"(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r")*\s*(?:only|alone)\b",
+    r"(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r")*\s*(?:only|alone)\b"
+    # "SLEDAI-2K 2 (low C3)", "SLEDAI 4 (dsDNA 2, low complement 2)": every item listed is serology.
+    r"|^\s*\(\s*" + _SEROLOGY_ITEM + r"(?:\s*\d+)?(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r"(?:\s*\d+)?)*\s*\)",
     re.IGNORECASE,
 )
 
