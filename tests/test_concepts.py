@@ -1660,6 +1660,8 @@ MEDICATION_CASES = [
          has("drug", "Belimumab", attrs={"start": "2023-06-01", "last_use": "2023-08-01"})),
     case("med-start-stop-labels", "Azathioprine 100 mg - start 02/03/2023, stop 10/06/2023 (cytopenia).",
          has("drug", "Azathioprine", attrs={"start": "2023-02-03", "end": "2023-10-06"})),
+    case("med-records-requested-not-yet-received", "Records for the pre-pregnancy infusion requested from prior practice - not yet received.",
+         has("records_pending")),
 ]
 
 
