@@ -778,6 +778,8 @@ CNS_CASES = [
          has("npsle", negated=True)),
     case("cns-not-neurologic-lupus", "Not felt to be neurologic lupus.",
          has("npsle", negated=True)),
+    case("cns-no-further-x-or-seizures", "No further hypoglycemia or seizures.",
+         has("seizure", negated=True)),
 ]
 
 
@@ -1308,6 +1310,25 @@ ANTIBODY_CASES = [
          has("anti_dsdna", "Anti-dsDNA", attrs=NEG)),
     case("ab-recheck-in-months-is-no-value", "Recheck dsDNA 3 mo off drug.",
          has("anti_dsdna", uncertain=ANY, hypothetical=ANY, attrs={"result": None})),
+    # HL7 v2 result segments: value, units, range and flag by field; status "I" is in process.
+    case("ab-hl7-obx-final", "OBX|2|NM|SM^Anti-Smith Ab||3.8|AI|<1.0|H|||F",
+         has("anti_sm", attrs={**POS, "result_detail": "3.8 (ref <1.0)"})),
+    case("ab-hl7-obx-in-process", "OBX|1|NM|DSDNA^Anti-dsDNA Ab||||<30||||I",
+         has("anti_dsdna", "Anti-dsDNA", attrs={"result": "pending"})),
+    case("ab-hl7-obx-corrected", "OBX|1|NM|DSDNA^Anti-dsDNA Ab||8|IU/mL|<30|N|||C",
+         has("anti_dsdna", "Anti-dsDNA", attrs=NEG)),
+    # A classification score's items are points; a value with a unit in a score's parenthesis is a result.
+    case("ab-eular-score-item-is-no-result", "2019 EULAR/ACR score 27 (ANA 1:640 entry; arthritis 6, anti-dsDNA 6, low C3+C4 4).",
+         has("anti_dsdna", attrs={"result": None})),
+    case("ab-value-in-serologic-sledai", "SLEDAI-2K 4 - all serologic (anti-dsDNA 74 IU/mL H; C3 0.71 L).",
+         has("anti_dsdna", attrs={**POS, "result_detail": "74 (H)"})),
+    case("ab-not-criteria-list-keeps-results", "Does not meet criteria for SLE (ANA negative, anti-dsDNA negative, no organ involvement).",
+         has("anti_dsdna", negated=ANY, attrs=NEG)),
+    # A "not" that ends at a label's colon denies the label, not the list after it.
+    case("ab-denied-label-before-colon", "Dx: SLE with SCLE - not cutaneous-only: inflammatory arthritis, pleurisy 2022, anti-dsDNA positive.",
+         has("anti_dsdna", negated=False, attrs=POS)),
+    case("ab-negative-for-colon-still-negates", "Negative for: anti-dsDNA, anti-Sm.",
+         has("anti_dsdna", negated=True)),
 ]
 
 
@@ -1662,6 +1683,10 @@ MEDICATION_CASES = [
          has("drug", "Azathioprine", attrs={"start": "2023-02-03", "end": "2023-10-06"})),
     case("med-records-requested-not-yet-received", "Records for the pre-pregnancy infusion requested from prior practice - not yet received.",
          has("records_pending")),
+    case("med-topical-tacrolimus", "Meds: MMF 1 g BID (since 02/2023), warfarin, HCQ; tacrolimus 0.1% ointment to face.",
+         has("drug", "tacrolimus", attrs={"topical": True}), has("drug", "MMF", attrs={"topical": False})),
+    case("med-inhaled-budesonide", "Asthma: inhaled budesonide 200 mcg BID.",
+         has("drug", "budesonide", attrs={"topical": True})),
 ]
 
 
@@ -1730,6 +1755,8 @@ AGE_CASES = [
          has("date_of_birth", attrs={"birth_date": "1996-02-09"})),
     case("age-childrens-hospital-is-no-family", "Pediatric Rheumatology Clinic - Alberta Children's Hospital\n17-year-old female with childhood-onset SLE.",
          has("age", "17-year-old", family=False, attrs={"age_years": 17})),
+    case("age-questionnaire-dob", "Q: Date of birth? | 08/30/1998",
+         has("date_of_birth", attrs={"birth_date": "1998-08-30"})),
 ]
 
 
@@ -1740,6 +1767,11 @@ def test_age(process, text, checks):
 
 AGE_RESOLVE_CASES = [
     pytest.param("SLE diagnosed at age 16.", "unknown", None, id="age-resolve-onset-age-only"),
+    pytest.param("Q: Have you ever had a seizure? | Yes - febrile seizure age 2", "unknown", None,
+                 id="age-resolve-event-age-ignored"),
+    pytest.param("45 y.o. female admitted after a seizure. Her 5 y/o had slapped cheek.", "met", "45",
+                 id="age-resolve-her-child-age-ignored"),
+    pytest.param("Woman in her early thirties with SLE.", "met", "30", id="age-resolve-in-her-thirties-is-hers"),
     pytest.param("34 y/o F, diagnosed with SLE at age 16.", "met", "34", id="age-resolve-stated-age-beats-onset-age"),
     pytest.param("Arthralgias since age 12; now 17-year-old female.", "not_met", "17", id="age-resolve-since-age-ignored-minor"),
     pytest.param("Lupus onset at age 14. DOB 03/14/1990.", "met", "1990-03-14", id="age-resolve-dob-beats-onset-age"),
@@ -2077,6 +2109,14 @@ ACTIVITY_CASES = [
          has("sledai", attrs={"sledai": 2, "serology_only": True})),
     case("act-sledai-clinical-and-serology-items", "SLEDAI-2K 6 (arthritis 4, low C3 2).",
          has("sledai", attrs={"sledai": 6, "serology_only": None})),
+    case("act-clasi-a-score", "Exam: active malar rash, CLASI-A 9, alopecia.",
+         has("sledai", "CLASI-A 9", attrs={"sledai": 9})),
+    case("act-bilag-b-is-active", "BILAG B musculoskeletal. Anti-dsDNA 45 IU/mL (H).",
+         has("sledai", "BILAG B", attrs={"sledai": 1}), has("anti_dsdna", attrs=POS)),
+    case("act-bilag-c-is-not-active", "BILAG C",
+         has("sledai", "BILAG C", attrs={"sledai": 0})),
+    case("act-sledai-all-serologic", "SLEDAI-2K 4 - all serologic.",
+         has("sledai", attrs={"sledai": 4, "serology_only": True})),
 ]
 
 

@@ -11,9 +11,13 @@ from nlp.records import CriterionResult, Mention
 CRITERION = "age_18_or_older"
 # "diagnosed at age 16", "since age 12": an onset age, not the patient's age.
 _ONSET = re.compile(r"\b(?:at|since|from|by|until|before|after|onset|diagnosed)\s*(?:the\s+)?$", re.IGNORECASE)
+# "febrile seizure age 2", "dx age 20": the age of an event named just before "age N".
+_EVENT_AGE = re.compile(r"\b(?:dx|diagnosis|seizures?|convulsions?|menarche)\s*$", re.IGNORECASE)
 # "Infant born 08/30/2024", "her son, born 2019": another person's birth.
 _OTHER_PERSON = re.compile(
-    r"\b(?:infant|baby|babies|newborn|neonate|son|daughter|child|twins?)\b[^.;\n]{0,15}$", re.IGNORECASE
+    # "Her 5 y/o had slapped cheek": an age that names someone of the patient's.
+    r"\b(?:infant|baby|babies|newborn|neonate|son|daughter|child|twins?)\b[^.;\n]{0,15}$|(?<!\bin\s)\b(?:her|his|their)\s+$",
+    re.IGNORECASE,
 )
 
 
@@ -36,7 +40,8 @@ def _is_patient_age(m: Mention) -> bool:
     offset = m.sentence.find(m.text)
     before = m.sentence[:offset] if offset >= 0 else ""
     after = m.sentence[offset + len(m.text) :] if offset >= 0 else ""
-    return not (_ONSET.search(before) or _OTHER_PERSON.search(before) or _PERSON_AFTER.match(after))
+    event_age = m.text.lower().startswith("age") and _EVENT_AGE.search(before) is not None
+    return not (_ONSET.search(before) or event_age or _OTHER_PERSON.search(before) or _PERSON_AFTER.match(after))
 
 
 def _last_day(born: date, precision: str) -> date:

@@ -56,6 +56,7 @@ def _usable(m: Mention) -> bool:
         or m.section == "allergies"
         or m.attrs.get("allergy")
         or m.attrs.get("never_taken")
+        or m.attrs.get("topical")
     )
 
 
@@ -248,8 +249,8 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
     # The latest note that speaks to activity decides: "flare" there wins over
     # "remission" elsewhere in it, and an older flare never outweighs it.
     last_note = [e for e in events if e[0].note_id == events[-1][0].note_id]
-    # "Quiet, SLEDAI 2 (low C3)" in September, then in December "possible
-    # lupus flare vs post-viral arthralgia": a later note leaves it open.
+    # "Quiet, SLEDAI 2 (low C3)" or "synovitis" in September, then in December
+    # "possible lupus flare vs post-viral arthralgia": the later note leaves it open.
     last_day = events[-1][0].note_date or date.min
     open_since = [
         m
@@ -259,7 +260,7 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
         and not (m.is_negated or m.is_family or m.is_hypothetical or m.is_historical)
         and (m.note_date or date.min) > last_day
     ]
-    if open_since and not any(active for _, active in last_note):
+    if open_since:
         return None, open_since[-1]
     if any(active for _, active in last_note):
         return True, next(m for m, active in reversed(last_note) if active)

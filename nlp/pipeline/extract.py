@@ -139,6 +139,22 @@ def _cue_in_closed_aside(span: Span, modifier: Any, text: str) -> bool:
     return closed >= 0 and "(" not in between[:closed] and "(" in text[max(0, cue_end - 80) : cue_end]
 
 
+def _cue_ends_at_a_colon(span: Span, modifier: Any, text: str) -> bool:
+    """Whether the cue ``modifier`` denies the words of a label before ``span``.
+
+    "SLE with SCLE - not cutaneous-only: inflammatory arthritis, ..., anti-dsDNA
+    positive": the "not" is the label's; what follows the colon is affirmed.
+    """
+    doc = span.doc
+    cue_end = doc[modifier.modifier_span[0] : modifier.modifier_span[1]].end_char
+    if cue_end > span.start_char:
+        return False
+    return _DENIED_LABEL.match(text, cue_end, span.start_char) is not None
+
+
+_DENIED_LABEL = re.compile(r"[ \t]+[\w/-]+(?:[ \t]+[\w/-]+){0,2}[ \t]*:[ \t]")
+
+
 _IF_IT_FLARES = re.compile(
     r"[^.;\n]{0,25}?\b(?:if|should|in\s+case)\s+(?:she|he|they|the\s+patient|pt|disease|lupus|SLE|symptoms?|it)\s+"
     r"(?:flares?|worsens?|persists?|relapses?|fails?|recurs?|progress(?:es)?|does\s+not\s+(?:respond|improve))\b",
@@ -151,7 +167,10 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
     quals = {name: bool(getattr(span._, name, False)) for name in _QUALIFIERS}
     negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
     if negations and all(
-        _in_aside_after(span, mod, text) or _cue_in_closed_aside(span, mod, text) for mod in negations
+        _in_aside_after(span, mod, text)
+        or _cue_in_closed_aside(span, mod, text)
+        or _cue_ends_at_a_colon(span, mod, text)
+        for mod in negations
     ):
         quals["is_negated"] = False
     if _in_copied_block(span, text):
@@ -489,7 +508,7 @@ def _add_values(
             after = text[span.end_char : right]
             before = text[left : span.start_char]
             cutoff = cutoffs.get(meta.get("antibody", "") or span.label_.lower())
-            in_score = _in_score_items(text[sent.start_char : span.start_char])
+            in_score = _in_score_items(text[sent.start_char : span.start_char], text[span.end_char : sent.end_char])
             column = (
                 None
                 if in_score
@@ -497,6 +516,9 @@ def _add_values(
                 or values.flowsheet_row_cell(text, span.start_char, span.end_char, note_date)
                 or values.dated_row_cell(after, note_date)
             )
+            obx = None if in_score or column is not None else values.hl7_obx_cell(text, span.start_char)
+            if obx is not None:
+                after = obx
             if column is not None:
                 after = column[0]
             panel = partial(values.panel_cutoff, text, span.start_char) if kind == "antibody" else None
@@ -579,7 +601,7 @@ def _add_values(
                 mention.attrs["classes"] = classes
                 mention.value = "class " + "/".join(classes)
         elif kind == "proteinuria":
-            in_score = _in_score_items(text[sent.start_char : span.start_char])
+            in_score = _in_score_items(text[sent.start_char : span.start_char], text[span.end_char : sent.end_char])
             grams = None if in_score else values.proteinuria_g(text[span.end_char : sent.end_char])
             if grams is not None:
                 mention.attrs["protein_g"] = grams
@@ -627,7 +649,8 @@ def _add_values(
             score = values.sledai_score(span.text)
             if score is not None:
                 mention.attrs["sledai"] = score
-                mention.value = f"SLEDAI {score}"
+                scale = re.match(r"\s*(BILAG|CLASI)", span.text, re.IGNORECASE)
+                mention.value = f"{scale.group(1).upper() if scale else 'SLEDAI'} {score}"
                 if score and values.sledai_from_serology_only(text[span.end_char : sent.end_char]):
                     mention.attrs["serology_only"] = True
                     mention.value += " (serology only)"
@@ -639,15 +662,18 @@ def _add_values(
     _share_drug_dates(mentions, spans, text)
 
 
-_SCORE_ITEMS = re.compile(r"(?:SLEDAI|BILAG|SELENA)[^()\n]*\([^)]*$", re.IGNORECASE)
+_SCORE_ITEMS = re.compile(r"(?:SLEDAI|BILAG|SELENA|EULAR|SLICC)[^()\n]*\([^)]*$", re.IGNORECASE)
+_SCORE_POINTS = re.compile(r"[ \t]*(?:\d{1,2}(?![\d.]))?[ \t]*(?:[,;)+/]|and\b|or\b|$)", re.IGNORECASE)
 
 
-def _in_score_items(lead: str) -> bool:
-    """Whether a mention is an item of a disease-activity score ("SLEDAI-2K 10 (arthritis 4, proteinuria 4)").
+def _in_score_items(lead: str, rest: str) -> bool:
+    """Whether a mention is an item of an activity or classification score ("SLEDAI-2K 10 (arthritis 4, proteinuria 4)").
 
-    ``lead`` is the sentence up to the mention; the item's number is points, not a result.
+    ``lead`` is the sentence up to the mention and ``rest`` the text after it.
+    An item's number is points, not a result; a value with a unit or flag in
+    the parenthesis ("SLEDAI-2K 4 - all serologic (anti-dsDNA 74 IU/mL H)") is a result.
     """
-    return _SCORE_ITEMS.search(lead) is not None
+    return _SCORE_ITEMS.search(lead) is not None and _SCORE_POINTS.match(rest) is not None
 
 
 def _aside_date(span: Span, text: str, note_date: date | None) -> DateMention | None:

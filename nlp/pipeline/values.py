@@ -552,6 +552,32 @@ def _strip_spans(text: str, dates: list[DateMention]) -> str:
     return text
 
 
+# HL7 v2 result statuses (OBX-11) that carry no result yet or any more.
+_HL7_NO_RESULT = {"I": " pending", "R": " pending", "S": " pending", "X": "", "D": "", "W": ""}
+
+
+def hl7_obx_cell(text: str, start: int) -> str | None:
+    """The result an HL7 v2 OBX segment gives the test named at ``start``.
+
+    "OBX|1|NM|DSDNA^Anti-dsDNA Ab (EIA)||45|IU/mL|<30|H|||P" reads as
+    " 45 IU/mL (ref <30) H"; a segment whose status (OBX-11) is in process or
+    deleted, or whose value (OBX-5) is empty, gives "pending" or nothing.
+    ``None`` when the test is not the observation identifier (OBX-3) of an OBX line.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    if not text.startswith("OBX|", line_start):
+        return None
+    line_end = text.find("\n", start)
+    fields = text[line_start : len(text) if line_end < 0 else line_end].split("|")
+    if len(fields) < 6 or text.count("|", line_start, start) != 3:
+        return None
+    value, units, ref, flag = (fields + [""] * 9)[5:9]
+    status = fields[11].strip()[:1].upper() if len(fields) > 11 else ""
+    if status in _HL7_NO_RESULT or not value.strip():
+        return _HL7_NO_RESULT.get(status, "")
+    return f" {value} {units}" + (f" (ref {ref})" if ref.strip() else "") + (f" {flag}" if flag.strip() else "")
+
+
 def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
     """The latest cell of a flowsheet row whose columns are dated by a header line.
 
@@ -986,6 +1012,12 @@ def row_lead_dates(lead: str, note_date: date | None) -> tuple[DateMention, Date
 
 
 # Not "stopped at 3 months": that is how long it was taken.
+_TOPICAL_AFTER = re.compile(
+    r"[ \t]*(?:\d+(?:\.\d+)?[ \t]*%[ \t]*)?(?:topical|ointment|oint\b|cream|gel|lotion|foam|ophthalmic|eye[ \t]*drops|"
+    r"inhaled|inhaler|nasal[ \t]+spray|intralesional|enema|suppositor)",
+    re.IGNORECASE,
+)
+_TOPICAL_BEFORE = re.compile(r"\b(?:topical|intralesional|inhaled|ophthalmic|nasal)[ \t]+$", re.IGNORECASE)
 _LAST_DOSE = re.compile(
     r"\b(?:last|latest|most\s+recent)\s+(?:infusion|dose|injection|fill|cycle|pulse)(?:\s+(?:was\s+)?(?:given|on|in))?\W{0,3}$",
     re.IGNORECASE,
@@ -1251,6 +1283,8 @@ def drug_exposure(
         (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"] and not out.get("stop_unknown")
     )
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
+    # "tacrolimus 0.1% ointment to face", "inhaled budesonide": not systemic therapy.
+    out["topical"] = bool(_TOPICAL_AFTER.match(window) or _TOPICAL_BEFORE.search(before[-25:]))
     # "remains on MMF": taken without a break since the chart last listed it.
     out["continuing"] = bool(_CONTINUING.search(before[-40:])) and not out["stopped"]
     return out
@@ -1262,7 +1296,7 @@ _AGE_NUM = re.compile(r"\d{1,3}")
 # A checklist's threshold before the age it checks: "Age >= 18 (29 y)".
 _AGE_THRESHOLD = re.compile(r"^\s*age\s*(?:>=|\u2265|>|at\s+least)\s*18\b", re.IGNORECASE)
 _DOB_DATE = re.compile(
-    r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|year\s+of\s+birth|birth\s+year|YOB|born(?:\s+(?:on|in))?|\bb\.)[:\s]+(.*)$",
+    r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|year\s+of\s+birth|birth\s+year|YOB|born(?:\s+(?:on|in))?|\bb\.)(?:[:\s]|\?\s*\|)+(.*)$",
     re.IGNORECASE,
 )
 _DECADE = re.compile(
@@ -1533,6 +1567,8 @@ _SEROLOGY_ONLY = re.compile(
     r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:" + _SEROLOGY_ITEM + r"|serolog\w*)"
     r"(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r")*\s*(?:only|alone)\b"
     # "SLEDAI-2K 2 (low C3)", "SLEDAI 4 (dsDNA 2, low complement 2)": every item listed is serology.
+    # "SLEDAI-2K 4 - all serologic (anti-dsDNA 74 H; C3 0.71 L)".
+    r"|^\s*[-,;]?\s*(?:all|entirely|purely|only)\s+serolog\w*"
     r"|^\s*\(\s*" + _SEROLOGY_ITEM + r"(?:\s*\d+)?(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r"(?:\s*\d+)?)*\s*\)",
     re.IGNORECASE,
 )
@@ -1548,8 +1584,15 @@ def sledai_from_serology_only(after: str) -> bool:
 
 
 def sledai_score(span_text: str) -> int | None:
-    """The SLEDAI score in a SLEDAI mention (``SLEDAI-2K 10`` -> 10)."""
-    if not re.match(r"\s*(?:SELENA[\s-]*)?SLEDAI", span_text, re.IGNORECASE):
+    """The score in an activity-index mention: ``SLEDAI-2K 10`` -> 10, ``CLASI-A 9`` -> 9.
+
+    A BILAG grade reads as 1 for an active organ (A or B) and 0 otherwise (C-E).
+    """
+    if re.match(r"\s*BILAG\b", span_text, re.IGNORECASE):
+        grade = re.search(r"\b([A-E])\s*$", span_text)
+        if grade:
+            return int(grade.group(1).upper() in "AB")
+    elif not re.match(r"\s*(?:(?:SELENA[\s-]*)?SLEDAI|CLASI)", span_text, re.IGNORECASE):
         return None
     m = re.search(r"(\d{1,3})\s*$", span_text)
     return int(m.group(1)) if m else None
