@@ -780,6 +780,8 @@ CNS_CASES = [
          has("npsle", negated=True)),
     case("cns-no-further-x-or-seizures", "No further hypoglycemia or seizures.",
          has("seizure", negated=True)),
+    case("cns-puerperal-psychosis", "Dx: postpartum (puerperal) psychosis. Start quetiapine.",
+         has("psychosis", attrs={"attributed_to": "other"})),
 ]
 
 
@@ -960,6 +962,18 @@ PREGNANCY_CASES = [
          has("pregnancy", "pregnant", family=False)),
     case("preg-test-today-not-dated-by-aside", "Urine hCG today negative (SAB 11/2024; uses condoms).",
          has("pregnancy_test", attrs={"result": "negative", "result_date": None})),
+    case("preg-revisit-postpartum-is-a-plan", "Not a candidate for CAR-T trial while pregnant; revisit postpartum.",
+         has("postpartum", hypothetical=True)),
+    case("preg-no-proteinuria-antepartum-is-no-denial", "Eclampsia excluded (normotensive, no proteinuria antepartum).",
+         lacks("pregnancy")),
+    case("preg-postpartum-not-dated-by-next-item", "30F, 4 wk postpartum, SLE (2019).",
+         has("postpartum", attrs={"event_date": None})),
+    case("preg-natal-male", "Natal male, no uterus or ovaries - pregnancy testing not applicable.",
+         has("sex_male", "Natal male")),
+    case("preg-assigned-male-at-birth", "34 y/o transgender woman (assigned male at birth) on estradiol.",
+         has("sex_male")),
+    case("preg-hcg-followed-to-undetectable", "Ectopic 04/2023 treated with MTX; hCG followed to <2 mIU/mL on 05/30/2023 (resolved).",
+         has("pregnancy_test", attrs={"result": "negative", "result_date": "2023-05-30"})),
 ]
 
 

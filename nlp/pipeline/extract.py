@@ -622,6 +622,10 @@ def _add_values(
             # Only a date right by the mention dates it ("delivered 03/2023"), not one
             # later in the line ("hCG negative today; s/p tubal ligation 2015").
             ahead = text[span.start_char : min(sent.end_char, span.end_char + 40)]
+            # "30F, 4 wk postpartum, SLE (2019)": the next item's date is not the delivery's.
+            comma = ahead.find(",", len(span.text))
+            if comma >= 0:
+                ahead = ahead[:comma]
             dm = values.result_date(ahead, note_date)
             if dm is not None and re.search(
                 r"\b(?:LMP|EDD|EDC|due(?:\s+date)?|conceived|conception)\W{0,3}$", ahead[: dm.start], re.I

@@ -1482,6 +1482,9 @@ def attribution(sentence: str, span_text: str) -> str | None:
     # "juvenile myoclonic epilepsy on LEV + LTG; breakthrough GTC seizures": the epilepsy's.
     if span_text.lower() != "epilepsy" and _EPILEPSY_CONTEXT.search(sentence):
         return "other"
+    # "postpartum (puerperal) psychosis": a psychiatric illness of its own.
+    if re.search(r"\b(?:puerperal|post-?partum)\s+(?:\(\w+\)\s+)?" + re.escape(span_text), sentence, re.IGNORECASE):
+        return "other"
     # "childhood febrile seizures": a fever's, not lupus's.
     if re.search(r"\bfebrile\s+" + re.escape(span_text), sentence, re.IGNORECASE):
         return "other"
