@@ -415,6 +415,11 @@ SLE_CASES = [
          has("sle", "SLE", negated=False)),
     case("sle-before-labeling-as", "Recommend repeat serologies after viral suppression before labeling as SLE.",
          has("sle", hypothetical=True)),
+    case("sle-excluded-at-last-visit", "Previous ANA noted; SLE excluded at last visit.",
+         has("sle", negated=True)),
+    # A rule's "$" is a line end, not only the note's end.
+    case("sle-excluded-at-line-end", "Assessment: SLE excluded\nPlan: follow up in 6 months",
+         has("sle", negated=True, section=ANY)),
 ]
 
 
@@ -782,6 +787,11 @@ CNS_CASES = [
          has("seizure", negated=True)),
     case("cns-puerperal-psychosis", "Dx: postpartum (puerperal) psychosis. Start quetiapine.",
          has("psychosis", attrs={"attributed_to": "other"})),
+    # A form's "? No" answers the question before it, and only it.
+    case("cns-form-question-answered-no", "Lupus affecting brain/nerves (NPSLE)?  No\nPsychiatric hospitalization?  No",
+         has("npsle", negated=True), has("sle", "Lupus", negated=False)),
+    case("cns-question-then-no-denies-forward", "- CNS? No neuropsychiatric lupus.",
+         has("npsle", negated=True)),
 ]
 
 
@@ -974,6 +984,8 @@ PREGNANCY_CASES = [
          has("sex_male")),
     case("preg-hcg-followed-to-undetectable", "Ectopic 04/2023 treated with MTX; hCG followed to <2 mIU/mL on 05/30/2023 (resolved).",
          has("pregnancy_test", attrs={"result": "negative", "result_date": "2023-05-30"})),
+    case("preg-form-pregnant-no", "Pregnant? | No",
+         has("pregnancy", negated=True)),
 ]
 
 

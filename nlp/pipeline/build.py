@@ -55,6 +55,19 @@ def _add_target_matcher(nlp: Language, name: str, rules: list[TargetRule]) -> No
     matcher.add(rules)
 
 
+def _line_aware(rule: dict[str, Any]) -> dict[str, Any]:
+    """The rule (a target or ConText rule) with its regex's ``^`` and ``$`` at line starts and ends.
+
+    medspaCy matches a rule's regex against the whole note, where a bare
+    ``$`` means only the note's end: "SLE excluded" on a line of its own
+    would otherwise miss a rule that ends with ``(?=[.;,)]|$)``.
+    """
+    pattern = rule.get("pattern")
+    if isinstance(pattern, str) and not pattern.startswith("(?m)"):
+        return {**rule, "pattern": "(?m)" + pattern}
+    return rule
+
+
 def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     """Create the note pipeline and the index of its rules.
 
@@ -81,7 +94,7 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     category_metadata: dict[str, dict[str, Any]] = {}
     for path in sorted((rules_dir / "targets").glob("*.json")) if rules_dir else target_rule_files():
         data = load_json(path)
-        rules = [TargetRule.from_dict(rule) for rule in data["target_rules"]]
+        rules = [TargetRule.from_dict(_line_aware(rule)) for rule in data["target_rules"]]
         for rule in rules:
             criterion_by_category[rule.category] = data["criterion_id"]
             if data.get("subsumes"):
@@ -119,7 +132,7 @@ def build_nlp(rules_dir: Path | None = None) -> tuple[Language, RuleIndex]:
     defaults = [
         rule for rule in ConTextRule.from_json(str(MEDSPACY_DEFAULT_CONTEXT)) if rule.literal.lower() not in excluded
     ]
-    context.add(defaults + [ConTextRule.from_dict(rule) for rule in context_data["context_rules"]])
+    context.add(defaults + [ConTextRule.from_dict(_line_aware(rule)) for rule in context_data["context_rules"]])
     # medspaCy only lets a terminator cut a scope that overlaps the
     # terminator's own scope without containing it (util.tuple_overlaps); a
     # sentence-wide terminator contains every shorter scope and so never cut
