@@ -1713,6 +1713,13 @@ MEDICATION_CASES = [
          has("drug", "tacrolimus", attrs={"topical": True}), has("drug", "MMF", attrs={"topical": False})),
     case("med-inhaled-budesonide", "Asthma: inhaled budesonide 200 mcg BID.",
          has("drug", "budesonide", attrs={"topical": True})),
+    # A medication administration record's "NOT GIVEN" rows were never taken.
+    case("med-mar-not-given", "rituximab 1000 mg IV | 09/24/2024 | NOT GIVEN - pt 30 wk pregnant, order cancelled by rheum",
+         has("drug", "rituximab", attrs={"never_taken": True, "duration_days": None})),
+    case("med-one-dose-not-given-is-still-taken", "MMF 1 g BID (one dose not given yesterday due to vomiting)",
+         has("drug", "MMF", attrs={"never_taken": False})),
+    case("med-still-not-started", "Only azathioprine + prednisone so far; anifrolumab still not started (auth denied).",
+         has("drug", "anifrolumab", attrs={"never_taken": True}), has("drug", "azathioprine", attrs={"never_taken": False})),
 ]
 
 
@@ -2026,6 +2033,10 @@ CHRONIC_CASES = [
          has("uncontrolled_illness", attrs={"illness": "lung disease"})),
     case("ill-bp-controlled-on-agents", "BP controlled on amlodipine + labetalol.",
          has("controlled_illness", attrs={"illness": "hypertension"})),
+    case("ill-a1c-now", "T2DM much improved on semaglutide, A1c now 7.1 (was 9.3) -- controlled per PCP.",
+         has("hba1c", attrs={"a1c": 7.1})),
+    case("ill-a1c-csv-row", '"2025-01-07","HbA1c","7.1","%","4.0-5.6","H"',
+         has("hba1c", attrs={"a1c": 7.1})),
 ]
 
 

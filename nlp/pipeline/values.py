@@ -931,6 +931,15 @@ _NEVER_TAKEN_IT = re.compile(
     r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:it|them|this|the\s+drug)\b",
     re.IGNORECASE,
 )
+# A medication administration record's row: "| 09/24/2024 | NOT GIVEN - order cancelled",
+# "| 12/10/2024 | ORDERED - prior auth pending, not started"; not "one dose not given".
+_NOT_GIVEN = re.compile(
+    r"[^;.\n]{0,50}?(?:(?<!dose\s)(?<!doses\s)\bnot\s+given\b|\border\s+(?:was\s+)?cancell?ed\b"
+    r"|\bordered\b[^|\n]{0,40}\bnot\s+(?:yet\s+)?started\b)"
+    # "anifrolumab still not started (auth denied)".
+    r"|[\s,-]*(?:(?:is|was|has|had)\s+)?(?:still\s+)?not\s+(?:yet\s+)?(?:been\s+)?(?:started|begun|initiated|received)\b",
+    re.IGNORECASE,
+)
 # The verbs that end a drug on a named day ("held the same day", "d/c'd today").
 _STOP_VERB = r"\b(?:stopped|discontinued|held|d/c'?d|dc'?d)"
 _SAME_DAY = re.compile(
@@ -1018,6 +1027,10 @@ _TOPICAL_AFTER = re.compile(
     re.IGNORECASE,
 )
 _TOPICAL_BEFORE = re.compile(r"\b(?:topical|intralesional|inhaled|ophthalmic|nasal)[ \t]+$", re.IGNORECASE)
+# "pt 30 wk pregnant", "at 14 weeks' gestation": a pregnancy's age, not a length of use.
+_GESTATION_AFTER = re.compile(
+    r"['\u2019]?\s*(?:pregnant|gestation\w*|GA\b|EGA\b|postpartum|post-partum|pp\b)", re.IGNORECASE
+)
 _LAST_DOSE = re.compile(
     r"\b(?:last|latest|most\s+recent)\s+(?:infusion|dose|injection|fill|cycle|pulse)(?:\s+(?:was\s+)?(?:given|on|in))?\W{0,3}$",
     re.IGNORECASE,
@@ -1206,7 +1219,12 @@ def drug_exposure(
                 out["start_precision"] = dm.precision
     durations = [] if held else find_durations(window)  # "held 2 weeks": the pause's length
     # "ASA 81 mg from 12 wks", "at 20 weeks": a point in time (of a pregnancy), not a length of use.
-    durations = [d for d in durations if not _AT_TIME_POINT.search(window[max(0, d.start - 20) : d.start])]
+    durations = [
+        d
+        for d in durations
+        if not _AT_TIME_POINT.search(window[max(0, d.start - 20) : d.start])
+        and not _GESTATION_AFTER.match(window, d.end)
+    ]
     # "4 pens = 28-day supply: filled 06/02/23, 07/05/23, 09/12/23": each fill
     # lasts the supply; use runs from the first fill to the last one's end.
     supply = _SUPPLY.search(window)
@@ -1225,7 +1243,7 @@ def drug_exposure(
         out["stop_unknown"] = True
         out["ongoing"] = False
     # "Benlysta: approved 03/2023 but pt states she never started it".
-    out["never_taken"] = bool(_NEVER_TAKEN_IT.search(window[:120]))
+    out["never_taken"] = bool(_NEVER_TAKEN_IT.search(window[:120]) or _NOT_GIVEN.match(window))
     # "CellCept 'for about a year, maybe less'", "thinks she took it 'a year or two'":
     # a length the note itself doubts is not documented use.
     doubted = [d for d in durations if _HEDGED_LENGTH.search(window[max(0, d.start - 25) : d.end + 15])]
@@ -1352,7 +1370,9 @@ def birth_date(span_text: str) -> DateMention | None:
 # ---------------------------------------------------------------- A1c
 
 _A1C = re.compile(
-    r"^\s*(?:level|value|result)?\s*(?:of|was|is|=|:|-|today)?\s*(?:was|is|of|=|:)?\s*(?P<v>\d{1,2}(?:\.\d{1,2})?)\s*%?",
+    # "A1c now 7.1", a CSV row's '"HbA1c","7.1","%"'.
+    r"^[\s\",]*(?:level|value|result)?\s*(?:of|was|is|=|:|-|today|now|down\s+to|improved\s+to)?\s*(?:was|is|of|=|:)?[\s\",]*"
+    r"(?P<v>\d{1,2}(?:\.\d{1,2})?)\s*%?",
     re.IGNORECASE,
 )
 
