@@ -388,6 +388,34 @@ def test_sle_diagnosis(mentions: list[Mention], expected: str) -> None:
             "unknown",
             id="proteinuria-with-biopsy-pathology-pending",
         ),
+        pytest.param(
+            [
+                mention("proteinuria", "active_severe_lupus_nephritis", attrs={"protein_g": 0.48}),
+                mention(
+                    "lupus_nephritis",
+                    "active_severe_lupus_nephritis",
+                    start=30,
+                    is_uncertain=True,
+                    cues=("possible_existence: felt unlikely",),
+                ),
+            ],
+            "not_met",
+            id="nephritis-felt-unlikely-is-ruled-out",
+        ),
+        pytest.param(
+            [
+                mention("proteinuria", "active_severe_lupus_nephritis", attrs={"protein_g": 0.48}),
+                mention(
+                    "lupus_nephritis",
+                    "active_severe_lupus_nephritis",
+                    start=30,
+                    is_uncertain=True,
+                    cues=("possible_existence: possible",),
+                ),
+            ],
+            "unknown",
+            id="possible-nephritis-stays-open",
+        ),
         pytest.param([], "not_met", id="nothing-mentioned"),
     ],
 )

@@ -8,6 +8,7 @@ response" is history; class I/II (mesangial) nephritis is not severe.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from nlp.criteria.common import (
     Context,
@@ -26,6 +27,7 @@ CRITERION = "active_severe_lupus_nephritis"
 _LN = {"lupus_nephritis", "ln_class", "renal_biopsy"}
 _RELAPSE_PROTEIN_G = 1.0
 _RULED = re.compile(r"negated_existence: (?!no$)", re.IGNORECASE)
+_UNLIKELY = re.compile(r"possible_existence: .*\b(?:unlikely|less likely|not favou?red)\b", re.IGNORECASE)
 _AWAITED = re.compile(
     r"\b(?:pending|awaited|to\s+follow|not\s+yet\s+(?:back|available|resulted|reported))\b", re.IGNORECASE
 )
@@ -54,6 +56,13 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     severe = set(rules["severe_classes"])
     recent_days = int(rules["recent_days"])
     renal = [m for m in mentions if m.criterion_id == CRITERION]
+    # "LN flare felt unlikely", "lupus nephritis less likely": the assessment leans against it.
+    renal = [
+        replace(m, is_uncertain=False, is_negated=True)
+        if m.concept in _LN and m.is_uncertain and has_cue(m, _UNLIKELY)
+        else m
+        for m in renal
+    ]
     ln = [m for m in renal if m.concept in _LN and not m.is_family and not m.is_hypothetical]
     current_ln = [
         m
