@@ -2154,6 +2154,8 @@ ACTIVITY_CASES = [
          has("sledai", "BILAG C", attrs={"sledai": 0})),
     case("act-sledai-all-serologic", "SLEDAI-2K 4 - all serologic.",
          has("sledai", attrs={"sledai": 4, "serology_only": True})),
+    case("act-flare-not-dated-by-drug-start", "Flare: synovitis wrists/MCPs, malar rash, SLEDAI-2K 6 despite AZA (since 08/2024) + belimumab.",
+         has("disease_active", "malar rash", attrs={"event_date": None})),
 ]
 
 

@@ -753,9 +753,10 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
     if dm is None:
         base = max(sent.start_char, span.start_char - 40)
         dm = values.date_before(text[base : span.start_char], note_date)
-    if kind == "illness" and dm is not None and _holds_since(text[: base + dm.start][-12:]):
+    if kind in ("illness", "activity") and dm is not None and _holds_since(text[: base + dm.start][-12:]):
         # "Asthma well controlled, no exacerbations since 07/2023": a state
-        # that began then and holds at the note's date.
+        # that began then and holds at the note's date; "flare ... despite
+        # AZA (since 08/2024)": a drug's start, not when the flare was.
         return None
     return dm
 
