@@ -229,8 +229,12 @@ _DAY_FIRST_LOCALE = re.compile(
 
 def _day_first_locale(text: str) -> bool:
     """Whether ``text`` shows at least two kinds of day-first-country conventions."""
-    kinds = {next(k for k, v in m.groupdict().items() if v) for m in _DAY_FIRST_LOCALE.finditer(text)}
-    return len(kinds) >= 2
+    kinds: set[str | None] = set()
+    for m in _DAY_FIRST_LOCALE.finditer(text):
+        kinds.add(m.lastgroup)  # each alternative is one named group
+        if len(kinds) >= 2:
+            return True
+    return False
 
 
 def writes_day_first(text: str, note_date: date | None = None) -> bool:

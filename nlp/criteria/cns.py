@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from nlp.criteria.common import (
+    JUDGED_UNLIKELY,
     Context,
     absent_exclusion,
     cite,
@@ -46,7 +47,6 @@ _RULING = re.compile(
     r"negated_existence: .*\b(?:unlikely|less likely|not favou?red|not suspected|ruled out|excluded|not consistent)\b",
     re.IGNORECASE,
 )
-_UNLIKELY = re.compile(r"possible_existence: .*\b(?:less likely|unlikely)\b", re.IGNORECASE)
 
 
 def _names_npsle(m: Mention) -> bool:
@@ -57,7 +57,7 @@ def _names_npsle(m: Mention) -> bool:
 def _judged_unlikely(m: Mention) -> bool:
     """ "Headache c/w tension-type; NPSLE less likely", "steroid-induced mania.
     Lupus psychosis less likely": the assessment leans against NPSLE."""
-    return _names_npsle(m) and m.is_uncertain and has_cue(m, _UNLIKELY)
+    return _names_npsle(m) and m.is_uncertain and has_cue(m, JUDGED_UNLIKELY)
 
 
 def _doubting_notes(neuro: list[Mention]) -> set[str]:
@@ -148,7 +148,7 @@ def _settles(ruling: Mention, m: Mention) -> bool:
     """
     if sort_key(ruling) > sort_key(m):
         return True
-    if ruling.note_id == m.note_id and has_cue(ruling, _UNLIKELY):
+    if ruling.note_id == m.note_id and has_cue(ruling, JUDGED_UNLIKELY):
         return True  # "Lupus psychosis less likely ... NPSLE workup only if persists": one assessment
     later_note = (
         (ruling.note_date, ruling.note_id) > (m.note_date, m.note_id) if ruling.note_date and m.note_date else False

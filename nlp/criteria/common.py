@@ -74,6 +74,10 @@ def recent(m: Mention, ctx: Context, days: int) -> bool:
     return 0 <= (ctx.screening_date - when).days <= days or when > ctx.screening_date
 
 
+# An assessment that leans against a diagnosis: "NPSLE less likely", "LN flare felt unlikely".
+JUDGED_UNLIKELY = re.compile(r"possible_existence: .*\b(?:unlikely|less likely|not favou?red)\b", re.IGNORECASE)
+
+
 def has_cue(m: Mention, pattern: re.Pattern[str]) -> bool:
     """Whether one of the ConText cues that qualified ``m`` matches ``pattern``.
 

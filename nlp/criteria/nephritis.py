@@ -11,6 +11,7 @@ import re
 from dataclasses import replace
 
 from nlp.criteria.common import (
+    JUDGED_UNLIKELY,
     Context,
     absent_exclusion,
     cite,
@@ -27,7 +28,6 @@ CRITERION = "active_severe_lupus_nephritis"
 _LN = {"lupus_nephritis", "ln_class", "renal_biopsy"}
 _RELAPSE_PROTEIN_G = 1.0
 _RULED = re.compile(r"negated_existence: (?!no$)", re.IGNORECASE)
-_UNLIKELY = re.compile(r"possible_existence: .*\b(?:unlikely|less likely|not favou?red)\b", re.IGNORECASE)
 _AWAITED = re.compile(
     r"\b(?:pending|awaited|to\s+follow|not\s+yet\s+(?:back|available|resulted|reported))\b", re.IGNORECASE
 )
@@ -59,7 +59,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # "LN flare felt unlikely", "lupus nephritis less likely": the assessment leans against it.
     renal = [
         replace(m, is_uncertain=False, is_negated=True)
-        if m.concept in _LN and m.is_uncertain and has_cue(m, _UNLIKELY)
+        if m.concept in _LN and m.is_uncertain and has_cue(m, JUDGED_UNLIKELY)
         else m
         for m in renal
     ]

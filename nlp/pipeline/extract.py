@@ -450,17 +450,16 @@ def _medication_lists(doc: Doc, note: NoteRecord) -> list[Mention]:
 
 
 def _same_sentence_neighbours(
-    spans: list[Span], i: int, categories: set[str], skip_aside: bool = False
+    spans: list[Span], i: int, categories: set[str], text: str | None = None
 ) -> tuple[int, int]:
     """Character bounds (within the sentence) up to the neighbouring spans of the same kind.
 
-    With ``skip_aside``, a span in a parenthesis right after this one names
-    its assay ("Anti-dsDNA (Farr send-out, collected 07/28) resulted: 5"):
-    the bound is past the parenthesis.
+    Given the note's ``text``, a span in a parenthesis right after this one
+    names its assay ("Anti-dsDNA (Farr send-out, collected 07/28) resulted:
+    5"): the bound is past the parenthesis.
     """
     span = spans[i]
     sent = span.sent
-    text = span.doc.text
     left = sent.start_char
     right = sent.end_char
     aside_end = -1
@@ -479,7 +478,11 @@ def _same_sentence_neighbours(
         if other.label_ in categories and other.start_char >= span.end_char:
             if other.start_char < aside_end:
                 continue
-            if skip_aside and aside_end < 0 and re.fullmatch(r"[ \t]*\([ \t]*", text[span.end_char : other.start_char]):
+            if (
+                text is not None
+                and aside_end < 0
+                and re.fullmatch(r"[ \t]*\([ \t]*", text[span.end_char : other.start_char])
+            ):
                 aside_end = text.find(")", other.end_char, sent.end_char)
                 if aside_end > 0:
                     continue
@@ -504,7 +507,7 @@ def _add_values(
         sent = span.sent
         if kind == "antibody" or span.label_ == "PREGNANCY_TEST":
             group = _ANTIBODY_CATEGORIES if kind == "antibody" else {"PREGNANCY_TEST"}
-            left, right = _same_sentence_neighbours(spans, i, group, skip_aside=True)
+            left, right = _same_sentence_neighbours(spans, i, group, text)
             after = text[span.end_char : right]
             before = text[left : span.start_char]
             cutoff = cutoffs.get(meta.get("antibody", "") or span.label_.lower())

@@ -553,7 +553,8 @@ def _strip_spans(text: str, dates: list[DateMention]) -> str:
 
 
 # HL7 v2 result statuses (OBX-11) that carry no result yet or any more.
-_HL7_NO_RESULT = {"I": " pending", "R": " pending", "S": " pending", "X": "", "D": "", "W": ""}
+# I: specimen in lab, result pending; X: cannot be obtained; D: deleted; W: wrong, discarded.
+_HL7_NO_RESULT = {"I": " pending", "X": "", "D": "", "W": ""}
 
 
 def hl7_obx_cell(text: str, start: int) -> str | None:
@@ -1020,7 +1021,6 @@ def row_lead_dates(lead: str, note_date: date | None) -> tuple[DateMention, Date
     return first, last, open_end
 
 
-# Not "stopped at 3 months": that is how long it was taken.
 _TOPICAL_AFTER = re.compile(
     r"[ \t]*(?:\d+(?:\.\d+)?[ \t]*%[ \t]*)?(?:topical|ointment|oint\b|cream|gel|lotion|foam|ophthalmic|eye[ \t]*drops|"
     r"inhaled|inhaler|nasal[ \t]+spray|intralesional|enema|suppositor)",
@@ -1035,6 +1035,7 @@ _LAST_DOSE = re.compile(
     r"\b(?:last|latest|most\s+recent)\s+(?:infusion|dose|injection|fill|cycle|pulse)(?:\s+(?:was\s+)?(?:given|on|in))?\W{0,3}$",
     re.IGNORECASE,
 )
+# "from 12 wks", "until 6 months"; not "stopped at 3 months": that is how long it was taken.
 _AT_TIME_POINT = re.compile(
     r"(?<!stopped )(?<!discontinued )(?<!ceased )(?<!held )\b(?:from|at|until|till|before)\s+(?:~\s*)?$", re.IGNORECASE
 )
@@ -1589,9 +1590,9 @@ _SEROLOGY_ITEM = (
 _SEROLOGY_ONLY = re.compile(
     r"^\s*[(\[,;-]?\s*(?:from\s+|for\s+|all\s+from\s+)?(?:" + _SEROLOGY_ITEM + r"|serolog\w*)"
     r"(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r")*\s*(?:only|alone)\b"
-    # "SLEDAI-2K 2 (low C3)", "SLEDAI 4 (dsDNA 2, low complement 2)": every item listed is serology.
     # "SLEDAI-2K 4 - all serologic (anti-dsDNA 74 H; C3 0.71 L)".
     r"|^\s*[-,;]?\s*(?:all|entirely|purely|only)\s+serolog\w*"
+    # "SLEDAI-2K 2 (low C3)", "SLEDAI 4 (dsDNA 2, low complement 2)": every item listed is serology.
     r"|^\s*\(\s*" + _SEROLOGY_ITEM + r"(?:\s*\d+)?(?:\s*(?:\+|/|,|and)\s*" + _SEROLOGY_ITEM + r"(?:\s*\d+)?)*\s*\)",
     re.IGNORECASE,
 )
