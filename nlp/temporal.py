@@ -211,7 +211,7 @@ def _own_date_day_first(text: str, note_date: date | None) -> bool:
     if note_date is None or note_date.day == note_date.month:
         return False
     d, m, y = note_date.day, note_date.month, note_date.year
-    return re.search(rf"\b0?{d}/0?{m}/(?:{y}|{y % 100:02d})\b|\b0?{d}([.-])0?{m}\1{y}\b", text) is not None
+    return re.search(rf"\b0?{d}/0?{m}/(?:{y}|{y % 100:02d})\b|\b0?{d}(?P<sep>[.-])0?{m}(?P=sep){y}\b", text) is not None
 
 
 # Conventions of countries that write dates day first (UK, Ireland, Australia,
