@@ -227,6 +227,9 @@ _DAY_FIRST_LOCALE = re.compile(
 )
 
 
+_NUMERIC_DAY_MONTH = re.compile(r"\b\d{1,2}[/.-]\d{1,2}(?:[/.-]\d{2,4})?\b")
+
+
 def _day_first_locale(text: str) -> bool:
     """Whether ``text`` shows at least two kinds of day-first-country conventions."""
     kinds: set[str | None] = set()
@@ -247,6 +250,8 @@ def writes_day_first(text: str, note_date: date | None = None) -> bool:
     (prednisolone in a letter to the GP) and no date is only month first.
     """
     day_first = month_first = own_day_first = False
+    if not _NUMERIC_DAY_MONTH.search(text):
+        return False  # no date written with both a day and a month in figures: nothing to read either way
     locale = _day_first_locale(text)
     if not locale and not _DAY_FIRST_HINT.search(text) and not _own_date_day_first(text, note_date):
         return False  # most notes: no date that can only be, or is the note's own, day first

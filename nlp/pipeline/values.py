@@ -993,6 +993,7 @@ _ROW_RANGE_JOIN = re.compile(r"\s*(?:-|\u2013|\u2014|to|through|thru|until)?\s*"
 _ROW_OPEN_END = re.compile(
     r"\s*(?:-|\u2013|\u2014|to|through|thru|until)\s*(?:present|now|current|ongoing|today|date)\b", re.IGNORECASE
 )
+_ROW_DATE_START = re.compile(r"\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.IGNORECASE)
 _ROW_SEPARATOR = re.compile(r"\s*(?:[-:|\u2013\u2014]|\)|->)\s")
 
 
@@ -1005,8 +1006,10 @@ def row_lead_dates(lead: str, note_date: date | None) -> tuple[DateMention, Date
     off by a separator ("06/03/2025 RHEUMATOLOGY NEW PATIENT" does not).
     """
     bullet = _ROW_BULLET.match(lead)
+    if bullet is None or not _ROW_DATE_START.match(lead, bullet.end()):
+        return None  # most lines start with a word: no date scan
     dates = find_dates(lead, note_date)
-    if not dates or bullet is None or dates[0].start != bullet.end():
+    if not dates or dates[0].start != bullet.end():
         return None
     first, last, open_end = dates[0], None, False
     if len(dates) > 1 and _ROW_RANGE_JOIN.fullmatch(lead, first.end, dates[1].start):
