@@ -7,7 +7,6 @@ adolescence, caffeine withdrawal) does not count; past events do not count.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import timedelta
 
 from nlp.criteria.common import (
@@ -19,6 +18,7 @@ from nlp.criteria.common import (
     has_cue,
     recent,
     result,
+    rule_out_judged_unlikely,
     sort_key,
     where,
 )
@@ -52,12 +52,6 @@ _RULING = re.compile(
 def _names_npsle(m: Mention) -> bool:
     """NPSLE itself, or a severe symptom the mention ties to lupus ("lupus psychosis")."""
     return m.concept == "npsle" or (m.concept in _SEVERE and m.attrs.get("attributed_to") == "lupus")
-
-
-def _judged_unlikely(m: Mention) -> bool:
-    """ "Headache c/w tension-type; NPSLE less likely", "steroid-induced mania.
-    Lupus psychosis less likely": the assessment leans against NPSLE."""
-    return _names_npsle(m) and m.is_uncertain and has_cue(m, JUDGED_UNLIKELY)
 
 
 def _doubting_notes(neuro: list[Mention]) -> set[str]:
@@ -160,8 +154,9 @@ def _settles(ruling: Mention, m: Mention) -> bool:
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether active CNS lupus excludes the patient."""
     neuro = [m for m in mentions if m.criterion_id == CRITERION]
-    # An assessment that calls NPSLE unlikely rules it out as far as the chart goes.
-    neuro = [replace(m, is_uncertain=False, is_negated=True) if _judged_unlikely(m) else m for m in neuro]
+    # An assessment that calls NPSLE unlikely rules it out as far as the chart goes:
+    # "Headache c/w tension-type; NPSLE less likely", "steroid-induced mania. Lupus psychosis less likely".
+    neuro = rule_out_judged_unlikely(neuro, _names_npsle)
     # A note that doubts NPSLE does not establish it by naming it elsewhere.
     doubting_notes = _doubting_notes(neuro)
     denied, doubted = _judged_in_note(neuro, doubting_notes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
@@ -76,6 +77,19 @@ def recent(m: Mention, ctx: Context, days: int) -> bool:
 
 # An assessment that leans against a diagnosis: "NPSLE less likely", "LN flare felt unlikely".
 JUDGED_UNLIKELY = re.compile(r"possible_existence: .*\b(?:unlikely|less likely|not favou?red)\b", re.IGNORECASE)
+
+
+def rule_out_judged_unlikely(mentions: list[Mention], applies: Callable[[Mention], bool]) -> list[Mention]:
+    """The mentions with each uncertain one an assessment leans against read as ruled out.
+
+    "NPSLE less likely", "LN flare felt unlikely": for the mentions ``applies`` selects.
+    """
+    return [
+        replace(m, is_uncertain=False, is_negated=True)
+        if m.is_uncertain and applies(m) and has_cue(m, JUDGED_UNLIKELY)
+        else m
+        for m in mentions
+    ]
 
 
 def has_cue(m: Mention, pattern: re.Pattern[str]) -> bool:

@@ -8,10 +8,8 @@ response" is history; class I/II (mesangial) nephritis is not severe.
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 
 from nlp.criteria.common import (
-    JUDGED_UNLIKELY,
     Context,
     absent_exclusion,
     cite,
@@ -19,6 +17,7 @@ from nlp.criteria.common import (
     has_cue,
     recent,
     result,
+    rule_out_judged_unlikely,
     sort_key,
     where,
 )
@@ -57,12 +56,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     recent_days = int(rules["recent_days"])
     renal = [m for m in mentions if m.criterion_id == CRITERION]
     # "LN flare felt unlikely", "lupus nephritis less likely": the assessment leans against it.
-    renal = [
-        replace(m, is_uncertain=False, is_negated=True)
-        if m.concept in _LN and m.is_uncertain and has_cue(m, JUDGED_UNLIKELY)
-        else m
-        for m in renal
-    ]
+    renal = rule_out_judged_unlikely(renal, lambda m: m.concept in _LN)
     ln = [m for m in renal if m.concept in _LN and not m.is_family and not m.is_hypothetical]
     current_ln = [
         m

@@ -106,16 +106,12 @@ def segment_bounds(text: str, size: int) -> list[tuple[int, int]]:
 _EXAMPLES = re.compile(r"\s*(?:e\.?g\.?|i\.?e\.?|such as|including|incl\.?|namely|like)\b", re.IGNORECASE)
 
 
-def _in_aside_after(span: Span, modifier: Any, text: str) -> bool:
-    """Whether ``span`` sits in a parenthesis opened after the cue ``modifier``.
+def _in_aside_after(span: Span, cue_end: int, text: str) -> bool:
+    """Whether ``span`` sits in a parenthesis opened after the cue ending at ``cue_end``.
 
     "hydralazine-induced lupus, not SLE (late onset, anti-histone positive)":
     the reasons in the aside are not what "not" denies.
     """
-    doc = span.doc
-    cue_end = doc[modifier.modifier_span[0] : modifier.modifier_span[1]].end_char
-    if cue_end > span.start_char:
-        return False
     between = text[cue_end : span.start_char]
     if between.count("(") <= between.count(")"):
         return False
@@ -124,31 +120,23 @@ def _in_aside_after(span: Span, modifier: Any, text: str) -> bool:
     return not _EXAMPLES.match(aside)
 
 
-def _cue_in_closed_aside(span: Span, modifier: Any, text: str) -> bool:
-    """Whether the cue ``modifier`` sits in a parenthesis closed before ``span``.
+def _cue_in_closed_aside(span: Span, cue_end: int, text: str) -> bool:
+    """Whether the cue ending at ``cue_end`` sits in a parenthesis closed before ``span``.
 
     "prednisone 10 mg (cannot taper below 10 without flares), azathioprine
     150 mg": the aside's "without" denies nothing outside it.
     """
-    doc = span.doc
-    cue_end = doc[modifier.modifier_span[0] : modifier.modifier_span[1]].end_char
-    if cue_end > span.start_char:
-        return False
     between = text[cue_end : span.start_char]
     closed = between.find(")")
     return closed >= 0 and "(" not in between[:closed] and "(" in text[max(0, cue_end - 80) : cue_end]
 
 
-def _cue_ends_at_a_colon(span: Span, modifier: Any, text: str) -> bool:
-    """Whether the cue ``modifier`` denies the words of a label before ``span``.
+def _cue_ends_at_a_colon(span: Span, cue_end: int, text: str) -> bool:
+    """Whether the cue ending at ``cue_end`` denies the words of a label before ``span``.
 
     "SLE with SCLE - not cutaneous-only: inflammatory arthritis, ..., anti-dsDNA
     positive": the "not" is the label's; what follows the colon is affirmed.
     """
-    doc = span.doc
-    cue_end = doc[modifier.modifier_span[0] : modifier.modifier_span[1]].end_char
-    if cue_end > span.start_char:
-        return False
     return _DENIED_LABEL.match(text, cue_end, span.start_char) is not None
 
 
@@ -166,11 +154,16 @@ _VERSUS_AFTER = re.compile(r"[ \t]*\)?[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECAS
 def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
     quals = {name: bool(getattr(span._, name, False)) for name in _QUALIFIERS}
     negations = [mod for mod in span._.modifiers if mod.category == "NEGATED_EXISTENCE"]
+    # A cue before the span ("not SLE (... anti-histone positive)") may not reach it.
+    cue_ends = [span.doc[mod.modifier_span[0] : mod.modifier_span[1]].end_char for mod in negations]
     if negations and all(
-        _in_aside_after(span, mod, text)
-        or _cue_in_closed_aside(span, mod, text)
-        or _cue_ends_at_a_colon(span, mod, text)
-        for mod in negations
+        cue_end <= span.start_char
+        and (
+            _in_aside_after(span, cue_end, text)
+            or _cue_in_closed_aside(span, cue_end, text)
+            or _cue_ends_at_a_colon(span, cue_end, text)
+        )
+        for cue_end in cue_ends
     ):
         quals["is_negated"] = False
     if _in_copied_block(span, text):

@@ -1201,8 +1201,9 @@ def drug_exposure(
         # "rituximab x2 - Completed - 2023-11-02, 2023-11-16": the dates of
         # use after a stop word, not a start after its end.
         out["start"], out["last_use"], out["end"] = out["end"], out["start"], None
-    row = row_lead_dates(row_lead, note_date) if row_lead and not dates else None
-    if row is not None and out["start"] is None and out["end"] is None:
+    no_dates_yet = row_lead and not dates and out["start"] is None and out["end"] is None
+    row = row_lead_dates(row_lead, note_date) if no_dates_yet else None
+    if row is not None:
         first, last, open_end = row
         out["start"], out["start_precision"] = first.value.isoformat(), first.precision
         if last is not None:
