@@ -1013,6 +1013,17 @@ ANTIBODY_CASES = [
          "OBX|1|NM|5130-0^DNA DOUBLE STRAND AB^LN||412|IU/mL|0-29|H|||F|||20241105\n"
          "OBX|2|NM|SM^SMITH AB IGG^L||0.3|AI|0.0-0.9|N|||F|||20241105",
          has("anti_dsdna", attrs=POS), has("anti_sm", attrs=NEG)),
+    case("ab-hl7-obx-dated-by-its-own-field",
+         "OBX|1|NM|5130-0^DNA DOUBLE STRAND AB^LN||412|IU/mL|0-29|H|||F|||20241105",
+         has("anti_dsdna", attrs={"result": "positive", "result_date": "2024-11-05"})),
+    case("ab-hl7-obx-dated-by-the-order-collection-time",
+         "MSH|^~\\&|LAB|MERCY|EHR|RHEUM|202408061200||ORU^R01|778|P|2.5\n"
+         "PID|1||MRN55||DOE^JANE\n"
+         "OBR|1||L9981|SLEPNL^Lupus panel|||202407300815\n"
+         "OBX|1|NM|DSDNA^Anti-dsDNA Ab||8|IU/mL|<30|N|||F\n"
+         "OBX|2|NM|SM^Anti-Smith Ab||3.8|AI|<1.0|H|||F",
+         has("anti_dsdna", attrs={"result": "negative", "result_date": "2024-07-30"}),
+         has("anti_sm", attrs={"result": "positive", "result_date": "2024-07-30"})),
     case("ab-bands-written-bound-first",
          " dsDNA Ab, IgG (EIA)  12 IU/mL   Reference: <10 negative, 10-15 equivocal, >15 positive\n"
          " Nucleosome Ab, IgG   2.6 index  Reference: negative <1.0 index",
@@ -1107,6 +1118,14 @@ ANTIBODY_CASES = [
          " Smith Ab (AI)      0.2           0.1          --        [ref <1.0]",
          has("anti_dsdna", "dsDNA", attrs={"result": "positive", "result_date": "2024-08-20"}),
          has("anti_sm", "Smith Ab", attrs={"result": "negative", "result_date": "2024-02-20"})),
+    case("ab-flowsheet-reference-inside-the-row-label",
+         "RESULT FLOWSHEET           | 10/17/23 | 03/12/24 | 07/30/24\n"
+         "Anti-histone (U, <1.0)     | --       | --       | 0.4\n"
+         "Sm Ab (AI; ref <1.0)       | 0.2      | 1.6      | 1.4\n"
+         "Nucleosome Ab (U, <1.0)    | 0.3      | --       | --",
+         has("anti_histone", attrs={"result": "negative", "result_date": "2024-07-30"}),
+         has("anti_sm", attrs={"result": "positive", "result_date": "2024-07-30"}),
+         has("anti_chromatin", attrs={"result": "negative", "result_date": "2023-10-17"})),
     case("ab-panel-header-cutoff-reads-bare-rows",
          "LAB (multiplex, collected 06/11/2024), positive cutoff 1.0 AI unless stated:\n"
          "dsDNA .......... 3 IU/mL (pos >=10)\n"

@@ -547,6 +547,8 @@ def _add_values(
             dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 60)], note_date)
             if column is not None:
                 dm = column[1]
+            elif obx is not None:
+                dm = values.hl7_obx_date(text, span.start_char, note_date) or dm
             if dm is None:
                 # "ED visit 4 wks ago: urine hCG negative", "Labs 03/2023: anti-dsDNA 45".
                 dm = values.date_label(text[sent.start_char : span.start_char], note_date)

@@ -579,6 +579,47 @@ def hl7_obx_cell(text: str, start: int) -> str | None:
     return f" {value} {units}" + (f" (ref {ref})" if ref.strip() else "") + (f" {flag}" if flag.strip() else "")
 
 
+_HL7_TIMESTAMP = re.compile(r"((?:19|20)\d\d)(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])")
+
+
+def _hl7_day(field: str) -> date | None:
+    found = _HL7_TIMESTAMP.match(field.strip())
+    if not found:
+        return None
+    try:
+        return date(int(found.group(1)), int(found.group(2)), int(found.group(3)))
+    except ValueError:  # 20240231
+        return None
+
+
+def hl7_obx_date(text: str, start: int, note_date: date | None) -> DateMention | None:
+    """When the OBX segment holding ``start`` was observed: its OBX-14, else its order's OBR-7.
+
+    A lab interface message is dated by its own segments, not by the note the
+    message was pasted into: "OBR|1||...|20240730081500" above the OBX lines
+    dates their results 2024-07-30. ``None`` when neither field holds a
+    date, or the date is after the note.
+    """
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    fields = text[line_start : len(text) if line_end < 0 else line_end].split("|")
+    day = _hl7_day(fields[14]) if len(fields) > 14 else None
+    pos = line_start - 1
+    while day is None and pos > 0:
+        above_start = text.rfind("\n", 0, pos) + 1
+        above = text[above_start:pos]
+        if above.startswith("OBR|"):
+            obr = above.split("|")
+            day = _hl7_day(obr[7]) if len(obr) > 7 else None
+            break
+        if above.startswith("MSH|") or not re.match(r"[A-Z][A-Z0-9]{2}\|", above):
+            break  # the message, or the pasted block, starts here
+        pos = above_start - 1
+    if day is None or (note_date is not None and day > note_date):
+        return None
+    return DateMention(day, "day", line_start, line_start)
+
+
 def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
     """The latest cell of a flowsheet row whose columns are dated by a header line.
 
@@ -599,6 +640,8 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
         row = row[: reference.start()]
     label = _ROW_LABEL_TAIL.match(row)
     cells = list(_CELL_OR_BLANK.finditer(row, label.end() if label else 0))
+    # "Anti-histone (U, <1.0) | -- | 0.4": a reference in the label reads an unflagged cell.
+    label_reference = None if reference or not label else _label_reference(label.group(0))
     if len(cells) < 2 or row[cells[-1].end() :].strip():
         return None
     if text[line_start:start].strip():
@@ -620,7 +663,9 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
                 return None
             latest = max(filled, key=lambda i: dates[i].value)
             cell = cells[latest].group(0)
-            return (f"{cell} {reference.group(0).strip()}" if reference else cell), dates[latest]
+            if reference:
+                return f"{cell} {reference.group(0).strip()}", dates[latest]
+            return (f"{cell} {label_reference}" if label_reference else cell), dates[latest]
         pos = above_start - 1
     return None
 
@@ -636,7 +681,17 @@ def _cells(line: str) -> list[tuple[int, int, str]]:
 
 
 _RULE_ROW = re.compile(r"^[\s|:+=-]*$")
-_HEADER_REFERENCE = re.compile(r"\((?:ref(?:erence)?\s*)?(?:<=|>=|[<>\u2264\u2265])\s*\d+(?:\.\d+)?\)")
+# A reference range inside a label's parentheses: "(<30)", "(ref <1.0)", "(U, <1.0)", "(IU/mL; ref <30)".
+_LABEL_REFERENCE = re.compile(
+    r"\((?:[^()\n]*?[,;]\s*)?(?:ref(?:erence)?\.?\s*:?\s*)?(?P<ref>(?:<=|>=|[<>\u2264\u2265])\s*\d+(?:\.\d+)?)\s*\)",
+    re.IGNORECASE,
+)
+
+
+def _label_reference(label: str) -> str | None:
+    """A label's reference range as a reference cell ("(ref <1.0)"), or ``None``."""
+    found = _LABEL_REFERENCE.search(label)
+    return f"(ref {found.group('ref')})" if found else None
 
 
 def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) -> tuple[str, DateMention] | None:
@@ -678,9 +733,9 @@ def flowsheet_row_cell(text: str, start: int, end: int, note_date: date | None) 
             break
         cell, when = row[column][2], dates[0]
         # "| dsDNA IU/mL (<30) |": the header's reference range reads the cells.
-        reference = _HEADER_REFERENCE.search(header[column][2])
-        if reference and not _HEADER_REFERENCE.search(cell):
-            cell = f"{cell} {reference.group(0)}"
+        reference = _label_reference(header[column][2])
+        if reference and not _LABEL_REFERENCE.search(cell):
+            cell = f"{cell} {reference}"
         if (
             (note_date is None or when.value <= note_date)
             and cell.strip("-\u2013\u2014 ")
