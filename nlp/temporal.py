@@ -219,11 +219,13 @@ def _own_date_day_first(text: str, note_date: date | None) -> bool:
 # letters to the GP, IFCC HbA1c. Canada, which writes both ways, shares
 # mg/mmol and umol/L, so those do not count.
 _DAY_FIRST_LOCALE = re.compile(
-    r"\b(?P<spelling>haem\w*|oedema\w*|anaemi\w*|paediatric\w*|tumour\w*|coeliac|oestr\w*|"
-    r"haematuria|leucopenia|programme|centre|organis(?:e|ed|ation)|randomis\w*|behaviour\w*)\b"
-    r"|\b(?P<pred>prednisolone)\b"
-    r"|\b(?P<gp>GP|NHS|Dear\s+colleague|general\s+practitioner|consultant\s+rheumatologist)\b"
-    r"|(?P<ifcc>\bmmol/mol\b)",
+    r"\b(?P<spelling>(?i:haem\w*|oedema\w*|anaemi\w*|paediatric\w*|tumour\w*|coeliac|oestr\w*|"
+    r"haematuria|leucopenia|programme|centre|organis(?:e|ed|ation)|randomis\w*|behaviour\w*))\b"
+    r"|\b(?P<pred>(?i:prednisolone))\b"
+    r"|\b(?P<gp>GP|NHS|(?i:Dear\s+colleague|general\s+practitioner|consultant\s+rheumatologist))\b"
+    r"|(?P<ifcc>\bmmol/mol\b)"
+    # British dosing and letter words: "500 mg bd", "reducing fortnightly", "Kind regards".
+    r"|\b(?P<usage>bd|tds|nocte|(?i:fortnightly|yours\s+sincerely|kind\s+regards))\b",
 )
 
 

@@ -614,6 +614,8 @@ NEPHRITIS_CASES = [
          has("ln_class", uncertain=True)),
     case("neph-declarative-is-this-is-no-question", "It is this lupus nephritis that worries me.",
          has("lupus_nephritis", uncertain=False)),
+    case("ln-class-between-the-name-and-the-remission", "SLE, LN class IV in complete remission (UPCR 0.11 today).",
+         has("renal_remission")),
 ]
 
 
@@ -792,6 +794,8 @@ CNS_CASES = [
          has("npsle", negated=True), has("sle", "Lupus", negated=False)),
     case("cns-question-then-no-denies-forward", "- CNS? No neuropsychiatric lupus.",
          has("npsle", negated=True)),
+    case("cns-eclamptic-seizure-names-its-cause", "Eclamptic seizure PPD6 - no recurrence, Mg completed.",
+         has("seizure", attrs={"attributed_to": "other"})),
 ]
 
 
@@ -986,6 +990,18 @@ PREGNANCY_CASES = [
          has("pregnancy_test", attrs={"result": "negative", "result_date": "2023-05-30"})),
     case("preg-form-pregnant-no", "Pregnant? | No",
          has("pregnancy", negated=True)),
+    case("preg-planned-delivery-at-a-gestational-age", "Plan: growth US q4w from 28 wk; delivery 39 wk unless indicated.",
+         lacks("postpartum")),
+    case("preg-delivery-at-weeks-with-a-year-is-past", "G2P1: delivery at 38 wk in 2019, uncomplicated.",
+         has("postpartum", "delivery")),
+    case("preg-exclusive-pumping-is-lactation", "Still exclusively pumping (~600 mL/day) for her NICU baby.",
+         has("lactation", "exclusively pumping")),
+    case("preg-pumping-at-work", "5.5 months postpartum, still breastfeeding (pumps at work).",
+         has("lactation", "pumps at work")),
+    case("preg-drug-compatible-with-lactation-is-no-statement", "Voclosporin not compatible w/ lactation either.",
+         lacks("lactation")),
+    case("preg-asks-about-inducing-lactation", "She asks about inducing lactation (OCP + domperidone, then pumping) to breastfeed the baby.",
+         has("lactation", "breastfeed", hypothetical=True)),
 ]
 
 
@@ -1374,6 +1390,15 @@ ANTIBODY_CASES = [
          has("anti_dsdna", negated=False, attrs=POS)),
     case("ab-negative-for-colon-still-negates", "Negative for: anti-dsDNA, anti-Sm.",
          has("anti_dsdna", negated=True)),
+    case("ab-dated-list-after-the-label-latest-wins", "Anti-dsDNA (Farr RIA, ref <7 IU/mL): 2019 68 H; 03/2023 31 H; 10/2024 4 - negative.",
+         has("anti_dsdna", "Anti-dsDNA", attrs={"result": "negative", "result_date": "2024-10-01"})),
+    case("ab-then-in-words-is-a-trend", "Immunology: anti-dsDNA <10 IU/ml on 07/06/2024, then 58 IU/ml (0-10) on 05/09/2024.",
+         has("anti_dsdna", attrs={"result": "positive", "result_date": "2024-05-09"})),
+    case("ab-a-dose-after-now-is-no-trend",
+         "SLE dx 06/2025 (anti-dsDNA 420 IU/mL (H), low C3/C4), on HCQ, prednisone 40 mg (06/2025, tapering, now 20 mg).",
+         has("anti_dsdna", attrs={"result": "positive"})),
+    case("ab-arrow-trend-dates-its-last-step", "dsDNA 56 (H) 10/2024 -> now 8 (ref <10) on 11/5/24.",
+         has("anti_dsdna", attrs={"result": "negative", "result_date": "2024-11-05"})),
 ]
 
 
@@ -1724,6 +1749,8 @@ MEDICATION_CASES = [
          has("drug", "Benlysta", attrs={"start": None, "last_use": "2024-02-13", "continuing": True})),
     case("med-dose-before-start-reads-day-first", "Belimumab IV started in June 2023 - her fourth infusion was given on 01/08/2023.",
          has("drug", "Belimumab", attrs={"start": "2023-06-01", "last_use": "2023-08-01"})),
+    case("med-stop-after-the-note-reads-day-first", "Her methotrexate (since 2019) was stopped on 12/02/2025 for neutropenia.",
+         has("drug", "methotrexate", attrs={"start": "2019-01-01", "end": "2025-02-12"})),
     case("med-start-stop-labels", "Azathioprine 100 mg - start 02/03/2023, stop 10/06/2023 (cytopenia).",
          has("drug", "Azathioprine", attrs={"start": "2023-02-03", "end": "2023-10-06"})),
     case("med-records-requested-not-yet-received", "Records for the pre-pregnancy infusion requested from prior practice - not yet received.",
@@ -1739,6 +1766,15 @@ MEDICATION_CASES = [
          has("drug", "MMF", attrs={"never_taken": False})),
     case("med-still-not-started", "Only azathioprine + prednisone so far; anifrolumab still not started (auth denied).",
          has("drug", "anifrolumab", attrs={"never_taken": True}), has("drug", "azathioprine", attrs={"never_taken": False})),
+    case("med-day-range-takes-the-year-of-its-end", "Completed 6 monthly CYC doses (3/28 - 8/29/2023).",
+         has("drug", "CYC", attrs={"start": "2023-03-28", "end": "2023-08-29"})),
+    case("med-day-range-across-new-year", "Euro-Lupus CYC 11/20 - 2/12/2024, then AZA.",
+         has("drug", "CYC", attrs={"start": "2023-11-20", "end": "2024-02-12"})),
+    case("med-international-names", "In use: Prednisona 10 mg/day; Micofenolato de mofetila 1 g 12/12h; Hidroxicloroquina 400 mg/day.",
+         has("drug", "Prednisona", attrs={"drug": "prednisone"}), has("drug", "Micofenolato de mofetila", attrs={"drug": "mycophenolate"}),
+         has("drug", "Hidroxicloroquina", attrs={"drug": "hydroxychloroquine"})),
+    case("med-australian-brand", "Current medications: CellCept 1 g bd, Panafcortelone 7.5 mg mane.",
+         has("drug", "Panafcortelone", attrs={"drug": "prednisolone"})),
 ]
 
 
@@ -1809,6 +1845,12 @@ AGE_CASES = [
          has("age", "17-year-old", family=False, attrs={"age_years": 17})),
     case("age-questionnaire-dob", "Q: Date of birth? | 08/30/1998",
          has("date_of_birth", attrs={"birth_date": "1998-08-30"})),
+    case("age-title-initial-and-years-run-together", "Miss Temitope A., 23yrs, known SLE on azathioprine.",
+         has("age", attrs={"age_years": 23})),
+    case("age-sex-then-years", "Patient female, 33 years, resident in Sao Paulo.",
+         has("age", attrs={"age_years": 33})),
+    case("age-sex-then-years-of-disease-is-no-age", "Female with SLE, 12 years of disease.",
+         lacks("age")),
 ]
 
 
@@ -2056,6 +2098,22 @@ CHRONIC_CASES = [
          has("hba1c", attrs={"a1c": 7.1})),
     case("ill-a1c-csv-row", '"2025-01-07","HbA1c","7.1","%","4.0-5.6","H"',
          has("hba1c", attrs={"a1c": 7.1})),
+    case("ill-gtn-on-methotrexate-is-active-cancer", "GTN on MTX/folinic acid since 12/14/23 (cycle 5); hCG 41 -> 12 -> 6.",
+         has("uncontrolled_illness", "GTN")),
+    case("ill-tb-active-after-the-name", "Started on RHZE at DOTS clinic 3 weeks ago - pulmonary TB, active, on intensive phase.",
+         has("uncontrolled_illness", "pulmonary TB, active")),
+    case("ill-lupus-vulgaris-on-att", "Impression: Lupus vulgaris on ATT.",
+         has("uncontrolled_illness", "Lupus vulgaris on ATT")),
+    case("ill-latent-tb-treatment-is-not-active", "QuantiFERON positive -> latent TB, completed 4 mo rifampin.",
+         lacks("uncontrolled_illness")),
+    case("ill-a1c-keeps-the-date-of-its-own-value", "HbA1c 9.8% on 03/2023, now 7.1% on 02/2025 on metformin.",
+         has("hba1c", attrs={"a1c": 9.8, "event_date": "2023-03-01"})),
+    case("ill-latent-tb-on-treatment-is-not-active", "Latent TB on treatment (INH x 9 mo).",
+         lacks("uncontrolled_illness")),
+    case("ill-tb-treatment-completed-is-not-active", "Pulmonary TB on ATT in 2023, completed 6 months.",
+         lacks("uncontrolled_illness")),
+    case("ill-hpn-is-hypertension", "2. HPN, uncontrolled despite amlodipine 10 + losartan 100 + HCTZ 25.",
+         has("uncontrolled_illness", "HPN, uncontrolled")),
 ]
 
 

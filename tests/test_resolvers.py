@@ -880,6 +880,16 @@ def test_a_later_unconfirmed_diagnosis_reopens_sle() -> None:
     assert statuses([fellow, attending, confirmed_later])["sle_diagnosis"] == "met"
 
 
+def test_lupus_not_labelled_yet_is_an_open_diagnosis_not_a_refuted_one() -> None:
+    sle = mention("sle", "sle_diagnosis", text="SLE", start=10, end=13)
+    sentence = 'Rheum: "picture could be early SLE but parvovirus not excluded; do not label as lupus yet".'
+    not_yet = mention("sle", "sle_diagnosis", text="lupus", start=200, end=205, is_negated=True, sentence=sentence)
+    assert statuses([sle, not_yet])["sle_diagnosis"] == "unknown"
+    assert statuses([not_yet])["sle_diagnosis"] == "unknown"
+    refuted = replace(not_yet, sentence="Reviewed: this is not lupus; parvovirus arthropathy.")
+    assert statuses([sle, refuted])["sle_diagnosis"] == "not_met"
+
+
 def test_a_note_states_its_pregnancys_weeks_once() -> None:
     weeks = mention(
         "pregnancy",
@@ -908,6 +918,8 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
     assert statuses([sle, plain])["sle_diagnosis"] == "not_met"
     disease = replace(cause, sentence="Photosensitive rash and arthralgia, ANA 1:80: UCTD, not lupus.")
     assert statuses([sle, disease])["sle_diagnosis"] == "not_met"
+    aside = replace(cause, sentence="Rash and arthralgia (UCTD, not lupus).")
+    assert statuses([sle, aside])["sle_diagnosis"] == "not_met"
     for symptom in (
         "[N] E2 CNS - migraine, not SLE [N] E3 chronic illness",
         "Headache not SLE-related per neurology.",
@@ -916,6 +928,7 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         "seizure d/o since age 12 after head trauma (MVA), on keppra, last sz 2009 - not lupus",
         "Headache last week - tension-type, resolved with acetaminophen; no visual change; not felt to be lupus.",
         "HA: migraine, better on propranolol - per neuro not lupus.",
+        "Psych sx settling on Abilify per psychiatry (schizoaffective relapse, not lupus).",
     ):
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 
@@ -1598,3 +1611,50 @@ def test_a_later_possible_flare_leaves_activity_open() -> None:
     )
     assert statuses([*base, quiet])["refractory_active_disease"] == "not_met"
     assert statuses([*base, quiet, possible])["refractory_active_disease"] == "unknown"
+
+
+def test_an_assessment_that_asks_flare_or_not_after_quiet_findings_leaves_activity_open() -> None:
+    base = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2022-01-01", current=True),
+        drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), start="2024-01-01", current=True),
+    ]
+    # "no synovitis ... Assessment: ?lupus flare vs fibromyalgia - can't tell today".
+    no_synovitis = mention("disease_active", "refractory_active_disease", note_id="B", start=40, is_negated=True)
+    question = mention("disease_active", "refractory_active_disease", note_id="B", start=120, is_uncertain=True)
+    assert statuses([*base, no_synovitis])["refractory_active_disease"] == "not_met"
+    assert statuses([*base, no_synovitis, question])["refractory_active_disease"] == "unknown"
+    # A question asked before the note's own answer does not reopen it.
+    earlier_question = replace(question, start=10)
+    assert statuses([*base, no_synovitis, earlier_question])["refractory_active_disease"] == "not_met"
+    # Nor does it override an active finding in the same note.
+    synovitis = replace(no_synovitis, is_negated=False)
+    assert statuses([*base, synovitis, question])["refractory_active_disease"] == "met"
+
+
+def test_a_postpartum_note_speaks_of_the_pregnancy_that_ended() -> None:
+    day = date(2026, 1, 29)
+
+    def pregnancy_status(mentions: list[Mention]) -> str:
+        return resolve_patient("P1", mentions, day, note_count=1).criteria["pregnant_or_lactating"].status
+
+    delivered = mention(
+        "postpartum", "pregnant_or_lactating", note_date=day, start=20, attrs={"event_date": "2026-01-26"}
+    )
+    not_feeding = mention("lactation", "pregnant_or_lactating", note_date=day, start=200, is_negated=True)
+    # "mild arthralgias in 3rd trimester", later in the same note.
+    trimester = mention("pregnancy", "pregnant_or_lactating", note_date=day, start=120)
+    assert pregnancy_status([delivered, trimester, not_feeding]) == "not_met"
+    # "SVD 01/20/26 at 39w0d": the weeks of the delivered pregnancy.
+    weeks = replace(trimester, attrs={"gestational_weeks": 39})
+    assert pregnancy_status([delivered, weeks, not_feeding]) == "not_met"
+    # A new pregnancy the note names, or whose weeks fit after the delivery, counts.
+    again = replace(trimester, sentence="Pregnant again, LMP 3 weeks ago.")
+    assert pregnancy_status([delivered, again, not_feeding]) == "met"
+    # "G2P1001 at 22w3d ... Prior pregnancy 2020 - term SVD": an undated delivery noun is no recent delivery.
+    prior_svd = mention("postpartum", "pregnant_or_lactating", note_date=day, text="SVD", start=300)
+    current = replace(trimester, attrs={"gestational_weeks": 22}, start=10)
+    assert pregnancy_status([current, prior_svd]) != "not_met"  # the weeks are not those of that delivery
+    old_delivery = replace(delivered, attrs={"event_date": "2025-06-01"}, note_date=day)
+    fits = replace(trimester, attrs={"gestational_weeks": 20})
+    assert pregnancy_status([old_delivery, fits, not_feeding]) == "met"

@@ -148,3 +148,15 @@ def test_a_note_in_a_day_first_countrys_conventions_reads_day_first() -> None:
     assert not writes_day_first("GP letter, prednisolone; seen 12/16/2024, hCG 01/11/2024.")  # a month-first date wins
     with day_first_dates(writes_day_first(letter)):
         assert [d.value for d in find_dates("negative on 01-11-2024")] == [date(2024, 11, 1)]
+
+
+def test_day_first_conventions_are_read_whatever_their_capitals() -> None:
+    # A letter's "Prednisolone 15 mg", "500 mg bd", "Kind regards" and "Consultant Rheumatologist".
+    letter = (
+        "Dear Dr Pennington,\nMTX stopped on 12/06/2023. Prednisolone 15 mg.\nKind regards,\nConsultant Rheumatologist"
+    )
+    assert writes_day_first(letter)
+    assert writes_day_first("Mycophenolate 500 mg bd, bloods with the GP. Seen 03/04/2024.")
+    assert not writes_day_first("Mycophenolate 500 mg bd, reducing fortnightly. Seen 03/04/2024.")  # one kind
+    assert not writes_day_first("MMF 500 mg BID. Seen 03/04/2024. Kind regards")  # one convention is not enough
+    assert not writes_day_first("Prednisolone 5 mg bd; seen 12/16/2024, hCG 01/11/2024.")  # a month-first date wins

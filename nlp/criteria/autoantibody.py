@@ -25,7 +25,8 @@ _LOOKALIKES = {"ana", "anti_rnp", "anti_ro_la", "antiphospholipid"}
 
 def result_of(m: Mention) -> str | None:
     """The result a mention states: positive, negative, or None (none / planned)."""
-    if m.is_family or m.is_hypothetical:
+    # "anti-dsDNA pending (prior 1/2025: 310 H)": the prior result stands until the new one is back.
+    if m.is_family or (m.is_hypothetical and not m.attrs.get("prior_result")):
         return None
     stated = m.attrs.get("result")
     if stated == "pending":

@@ -9,6 +9,7 @@ outcome recorded, needs review.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from nlp.criteria.common import Context, absent_exclusion, cite, event_date, result, sort_key, where
@@ -25,6 +26,44 @@ def _clean(m: Mention) -> bool:
     # casts ("records not received - unclear which agents\nserum hcg neg 4/4/26").
     resulted = m.concept == "pregnancy_test" and m.attrs.get("result") in ("positive", "negative")
     return not (m.is_family or m.is_hypothetical or (m.is_uncertain and not resulted))
+
+
+_POSTPARTUM_STATE = re.compile(r"post[\s-]?partum|\bPPD\s?\d", re.IGNORECASE)
+_PREGNANT_AGAIN = re.compile(r"\b(?:again|new(?:ly)?\s+pregnan\w*|(?:another|repeat|subsequent)\s+pregnan\w*)\b", re.I)
+
+
+def _deliveries(found: list[Mention]) -> dict[str, date]:
+    """Each note's latest delivery within a term pregnancy before the note (``postpartum`` mentions)."""
+    out: dict[str, date] = {}
+    for m in found:
+        if m.concept != "postpartum" or m.is_negated or m.is_hypothetical or m.is_family or m.note_date is None:
+            continue
+        # An undated "SVD" may be any past delivery ("prior pregnancy 2020 - term SVD");
+        # an undated "postpartum" is the patient's state now.
+        own = m.attrs.get("event_date")
+        if own:
+            when = date.fromisoformat(own)
+        elif _POSTPARTUM_STATE.search(m.text):
+            when = m.note_date
+        else:
+            continue
+        if 0 <= (m.note_date - when).days <= 280 and when > out.get(m.note_id, date.min):
+            out[m.note_id] = when
+    return out
+
+
+def _the_ended_pregnancy(m: Mention, delivered: date | None) -> bool:
+    """Whether a pregnancy mention in a note that records a recent delivery is that pregnancy.
+
+    "PPD3 s/p C/S at 33w1d ... arthralgias in 3rd trimester", "postpartum
+    visit. SVD 01/20/26 at 39w0d": the weeks and trimesters of the pregnancy
+    that ended, not a new one, unless the note says so ("pregnant again") or
+    its weeks fit after the delivery.
+    """
+    if delivered is None or m.note_date is None or _PREGNANT_AGAIN.search(m.sentence or ""):
+        return False
+    weeks = m.attrs.get("gestational_weeks")
+    return not weeks or weeks * 7 > (m.note_date - delivered).days
 
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
@@ -48,6 +87,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         for m in found
         if m.concept == "pregnancy" and m.attrs.get("gestational_weeks") and m.is_affirmed and not m.is_historical
     }
+    delivered = _deliveries(found)
     for m in sorted(found, key=sort_key):
         when = event_date(m) or screening
         if when > screening or not _clean(m):
@@ -57,7 +97,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         elif m.concept == "pregnancy":
             if m.is_negated:
                 pregnant, not_pregnant = None, m
-            elif not m.is_historical:
+            elif not m.is_historical and not _the_ended_pregnancy(m, delivered.get(m.note_id)):
                 # "G2P1 at 22w3d ... stopped MMF when she learned she was
                 # pregnant": one pregnancy, whose weeks the note states once.
                 weeks = m.attrs.get("gestational_weeks") or note_weeks.get(m.note_id)

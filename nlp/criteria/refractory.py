@@ -251,18 +251,24 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
     last_note = [e for e in events if e[0].note_id == events[-1][0].note_id]
     # "Quiet, SLEDAI 2 (low C3)" or "synovitis" in September, then in December
     # "possible lupus flare vs post-viral arthralgia": the later note leaves it open.
+    # So does an assessment that, after the note's own quiet findings, asks
+    # "?lupus flare vs fibromyalgia - can't tell today".
     last_day = events[-1][0].note_date or date.min
+    any_active = any(active for _, active in last_note)
     open_since = [
         m
         for m in mentions
         if m.concept == "disease_active"
         and m.is_uncertain
         and not (m.is_negated or m.is_family or m.is_hypothetical or m.is_historical)
-        and (m.note_date or date.min) > last_day
+        and (
+            (m.note_date or date.min) > last_day
+            or (not any_active and m.note_id == events[-1][0].note_id and sort_key(m) > sort_key(events[-1][0]))
+        )
     ]
     if open_since:
         return None, open_since[-1]
-    if any(active for _, active in last_note):
+    if any_active:
         return True, next(m for m, active in reversed(last_note) if active)
     return False, last_note[-1][0]
 

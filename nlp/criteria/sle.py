@@ -26,7 +26,7 @@ _DIAGNOSIS_DOUBT = re.compile(
 
 
 # Symptoms a note may say lupus did not cause ("migraine, not SLE").
-_SYMPTOM = r"(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?)"
+_SYMPTOM = r"(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?|sx)"
 _NEURO_EVENT = r"(?:migraines?|headaches?|seizures?|sz|epilepsy|psychosis|stroke|neuropathy)"
 # Between a symptom and "not lupus", a whole-disease diagnosis ("rash and
 # arthralgia: UCTD, not lupus") makes the denial the patient's, not the symptom's.
@@ -58,6 +58,9 @@ _CAUSE_DENIED = re.compile(
     + r"\b(?:"
     + _NO_DIAGNOSIS
     + r"[^.\n]){0,90}?\bnot\s+(?:felt|thought|believed|considered|judged)\s+to\s+be\s+(?:due\s+to\s+)?(?:lupus|SLE)\b"
+    # "Psych sx settling on Abilify (schizoaffective relapse, not lupus)": the aside names the cause.
+    r"|\b" + _SYMPTOM + r"\b"
+    r"(?:" + _NO_DIAGNOSIS + r"[^.;\n]){0,90}?\((?:" + _NO_DIAGNOSIS + r"[^()\n]){0,60}?,\s*not\s+(?:lupus|SLE)\s*\)"
     # "post-dural puncture headache, resolved after blood patch; not lupus."
     r"|\b" + _SYMPTOM + r"\b"
     r"(?:" + _NO_DIAGNOSIS + r"[^.\n]){0,90}?;\s*not\s+(?:lupus|SLE)\s*(?:[.;,]|$)"
@@ -76,6 +79,14 @@ _CAUSE_DENIED = re.compile(
 # wrong': the mention names a label the note corrects.
 _WRONG_LABEL = re.compile(
     r"\b(?:label|diagnosis|dx|entry)\b[^.;]{0,80}?\b(?:is|was)\s+(?:wrong|incorrect|erroneous|mistaken|in\s+error)\b",
+    re.IGNORECASE,
+)
+
+
+# "do not label as lupus yet", "not yet labelled SLE": the diagnosis is open, not refuted.
+_NOT_YET_LABELLED = re.compile(
+    r"\b(?:do\s+not|don't|not|never)\s+(?:yet\s+)?(?:label|call|diagnose)\w*\b[^.;\n]{0,25}?\b(?:lupus|SLE)\b[^.;\n]{0,10}?\byet\b"
+    r"|\bnot\s+yet\s+(?:label|call|diagnos)\w*\b[^.;\n]{0,25}?\b(?:lupus|SLE)\b",
     re.IGNORECASE,
 )
 
@@ -123,8 +134,12 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         and not m.is_hypothetical
         and not in_activity(m)
         and not _denies_cause(m)
+        and not _NOT_YET_LABELLED.search(m.sentence)
     ]
     uncertain = [m for m in sle if (m.is_uncertain or m.is_hypothetical) and not m.is_negated and not m.is_family]
+    not_yet = [m for m in sle if m.is_negated and not m.is_family and _NOT_YET_LABELLED.search(m.sentence)]
+    uncertain = sorted(uncertain + not_yet, key=sort_key)
+    not_yet_ids = {id(m) for m in not_yet}
     decisive = sorted(affirmed + negated, key=sort_key)
     latest = decisive[-1] if decisive else None
 
@@ -139,7 +154,10 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     reopened = [
         m
         for m in uncertain
-        if m.concept == "sle" and latest is not None and sort_key(m) > sort_key(latest) and _doubts_diagnosis(m)
+        if m.concept == "sle"
+        and latest is not None
+        and sort_key(m) > sort_key(latest)
+        and (_doubts_diagnosis(m) or id(m) in not_yet_ids)
     ]
     if reopened:
         m = reopened[-1]

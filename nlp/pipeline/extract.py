@@ -544,7 +544,11 @@ def _add_values(
             _set_result(mention, result)
             # "Anti-dsDNA positive in 2019": the result is as old as its date;
             # only a date right by the result counts, not one later in the line.
-            dm = values.result_date(text[span.start_char : min(sent.end_char, span.end_char + 60)], note_date)
+            # A trend's last step may lie further on ("<10 on 07/06/2024, then 58 IU/ml on 05/09/2024").
+            reach = 140 if values.last_trend_step(text[span.end_char : sent.end_char]) else 60
+            dm = values.result_date(
+                text[span.start_char : min(sent.end_char, span.end_char + reach)], note_date, trend=True
+            )
             if column is not None:
                 dm = column[1]
             elif obx is not None:
@@ -559,6 +563,13 @@ def _add_values(
                 dm = values.addendum_date(text[: span.start_char], note_date)
             if dm is not None:
                 mention.attrs["result_date"] = dm.value.isoformat()
+            if kind == "antibody" and (result is None or result.result == "pending"):
+                prior = values.prior_result_aside(text[span.end_char : sent.end_char], note_date)
+                if prior is not None:
+                    _set_result(mention, prior[0])
+                    mention.attrs["prior_result"] = True
+                    if prior[1] is not None:
+                        mention.attrs["result_date"] = prior[1].value.isoformat()
         elif kind == "drug":
             left, right = _same_sentence_neighbours(spans, i, {"DRUG"})
             line_start = text.rfind("\n", 0, span.start_char) + 1

@@ -101,6 +101,24 @@ _MISREPORTED = re.compile(
 _TREND_ARROW = re.compile(
     r"(?:->|-->|=>|\u2192)\s*(?:now|then|today|currently|latest|most\s+recently)?\s*(?=[<>]?\s*\d)", re.IGNORECASE
 )
+# "<10 IU/ml on 07/06/2024, then 58 IU/ml on 05/09/2024": a sequence in words,
+# after a value (not "prednisone 40 mg (tapering, now 20 mg)").
+_TREND_WORD = re.compile(
+    r"[,;]\s*(?:and\s+)?(?:then|now|later|subsequently|most\s+recently)\b(?:\s+(?:rose|fell|up|down)\s+to)?"
+    r"\s*(?=[<>]?\s*\d)",
+    re.IGNORECASE,
+)
+_AFTER_A_VALUE = re.compile(
+    r"(?:\d|\b(?:H|L|high|low|pos(?:itive)?|neg(?:ative)?|[IE]?U/m[lL]|AI|titer|titre)\)?)\s*\)?\s*$", re.IGNORECASE
+)
+
+
+def last_trend_step(text: str) -> int:
+    """Where the last step of a trend on the first line of ``text`` starts ("56 -> now 8"), or 0."""
+    line = text.split("\n", 1)[0]
+    steps = [m.end() for m in _TREND_ARROW.finditer(line)]
+    steps += [m.end() for m in _TREND_WORD.finditer(line) if _AFTER_A_VALUE.search(line, 0, m.start())]
+    return max(steps, default=0)
 
 
 def _as_columns(after: str) -> tuple[str, bool]:
@@ -151,9 +169,9 @@ def read_postfix_result(
     # is no clause break.
     after = html.unescape(after)
     # "dsDNA 56 (H) 10/2024 -> now 8 (ref <10) on 11/5/24": the trend's last value is the result.
-    trend = list(_TREND_ARROW.finditer(after.split("\n", 1)[0]))
+    trend = last_trend_step(after)
     if trend:
-        after = " " + after[trend[-1].end() :]
+        after = " " + after[trend:]
     # "was misreported as negative ...; corrected result 3.9 AI, POSITIVE":
     # the corrected result is the result.
     misreported = _MISREPORTED.match(after)
@@ -228,8 +246,12 @@ def read_postfix_result(
             return LabResult("positive", f"{detail} ({flag.group(1)})")
         if word.startswith("neg"):
             return LabResult("negative", f"{detail} ({flag.group(1)})")
-    # "3.9 AI, POSITIVE.": the word closes the value's clause.
-    closing = re.match(r"\s*(?:[a-zA-Z/%.]+\s*)?,\s*(positive|negative|pos|neg)\s*(?:[.;)]|$)", tail, re.IGNORECASE)
+    # "3.9 AI, POSITIVE.", "4 - negative": the word closes the value's clause.
+    closing = re.match(
+        r"\s*(?:[a-zA-Z/%.]+\s*)?(?:,|\s[-\u2013\u2014])\s*(positive|negative|pos|neg)\s*(?:[.;)]|$)",
+        tail,
+        re.IGNORECASE,
+    )
     if closing:
         label = "positive" if closing.group(1).lower().startswith("pos") else "negative"
         return LabResult(label, f"{detail} ({closing.group(1)})")
@@ -470,11 +492,16 @@ _PAST_ASIDE = re.compile(r"\(\s*(?:s/p|h/o|hx\b|status\s+post|history\s+of)[^()]
 _TODAY = re.compile(r"\b(?:today|this\s+morning|in\s+clinic\s+today)\b", re.IGNORECASE)
 
 
-def result_date(sentence: str, note_date: date | None) -> DateMention | None:
+def result_date(sentence: str, note_date: date | None, *, trend: bool = False) -> DateMention | None:
     """The first date in the text that is not after the note date.
 
     A date that dates an earlier value ("[was 12 in 07/2023]") is skipped.
+    With ``trend``, a trend's last step is read ("<10 on 07/06/2024, then 58
+    on 05/09/2024" is dated 05/09/2024), as :func:`read_postfix_result` reads its value.
     """
+    step = last_trend_step(sentence) if trend else 0
+    if step:
+        sentence = " " * step + sentence[step:]
     clause = re.split(r";|(?<![.\d])\.\s", sentence, maxsplit=1)[0]
     # A parenthesis that closes before opening ends the aside the mention is in:
     # "(dx 2018; anti-dsDNA+, low C3) and LN (biopsy 2021)" dates nothing 2021.
@@ -491,6 +518,30 @@ def result_date(sentence: str, note_date: date | None) -> DateMention | None:
         if note_date is None or dm.value <= note_date:
             return dm
     return None
+
+
+_PRIOR_ASIDE = re.compile(
+    r"[ \t]*\(\s*(?:prior|previous|last|most\s+recent|was)\b\s*(?P<body>[^()\n]{1,60})\)", re.IGNORECASE
+)
+
+
+def prior_result_aside(after: str, note_date: date | None) -> tuple[LabResult, DateMention | None] | None:
+    """The earlier result an aside gives a test that is pending now.
+
+    "Pending at discharge: anti-dsDNA (prior 1/2025: 310 IU/mL H)": the test
+    is pending, and its latest result is the prior one, dated by the aside.
+    """
+    aside = _PRIOR_ASIDE.match(after)
+    if not aside:
+        return None
+    body = aside.group("body")
+    dates = [d for d in find_dates(body, note_date) if note_date is None or d.value <= note_date]
+    for d in dates:
+        body = body[: d.start] + " " * (d.end - d.start) + body[d.end :]
+    read = read_postfix_result(" " + re.sub(r"^[\s:,-]+|(?<=\s)(?:on|in|at)\s*$", " ", body).strip())
+    if read is None or read.result not in ("positive", "negative"):
+        return None
+    return read, (dates[0] if dates else None)
 
 
 def blank_parentheses(text: str) -> str:
@@ -787,6 +838,16 @@ def addendum_date(before: str, note_date: date | None) -> DateMention | None:
 _DATED_ENTRY = re.compile(r"[ \t]*[:=][ \t]*")
 
 
+_LIST_ENTRY_VALUE = re.compile(r"[ \t]+(?=[<>]?\d)")
+
+
+def _list_entry(line: str, dm: DateMention) -> re.Match[str] | None:
+    """A value after a date that opens an item of a ``;`` list ("...: 2019 68 H; 03/2023 31 H")."""
+    if not line[: dm.start].rstrip().endswith((";", ":")):
+        return None
+    return _LIST_ENTRY_VALUE.match(line, dm.end)
+
+
 def dated_row_cell(after: str, note_date: date | None) -> tuple[str, DateMention] | None:
     """The latest result of a row that dates each of its values.
 
@@ -798,15 +859,20 @@ def dated_row_cell(after: str, note_date: date | None) -> tuple[str, DateMention
     """
     line = after.split("\n", 1)[0]
     entries = [
-        (dm, colon.end())
+        (dm, entry.end())
         for dm in find_dates(line, note_date)
-        if (colon := _DATED_ENTRY.match(line, dm.end)) and (note_date is None or dm.value <= note_date)
+        if (entry := _DATED_ENTRY.match(line, dm.end) or _list_entry(line, dm))
+        and (note_date is None or dm.value <= note_date)
     ]
     if len(entries) < 2:
         return None
     best: tuple[str, DateMention] | None = None
+    # "Anti-dsDNA (Farr, ref <7 IU/mL): 2019 68 H; 10/2024 4": the label's reference reads each value.
+    reference = _label_reference(line[: entries[0][0].start])
     for k, (dm, cell_start) in enumerate(entries):
         cell = line[cell_start : entries[k + 1][0].start if k + 1 < len(entries) else len(line)]
+        if reference and not _LABEL_REFERENCE.search(cell):
+            cell = f"{cell.rstrip(' ;,')} {reference}"
         read = read_postfix_result(" " + cell)
         if read is not None and read.result != "pending" and (best is None or dm.value >= best[1].value):
             best = (" " + cell, dm)
@@ -849,6 +915,19 @@ _RANGE_NEXT = re.compile(
 )
 _HOLD = re.compile(r"\b(?:hold|held|holding|pause[ds]?|paused|suspend(?:ed)?)\b[^.;\n]{0,12}$", re.IGNORECASE)
 _YEAR_TO_MONTH_YEAR = re.compile(r"\b((?:19|20)\d\d)-(0?[1-9]|1[0-2])/((?:19|20)\d\d)\b")
+# "(3/28 - 8/29/2023)": a range whose first day takes the year of its last.
+_DAY_RANGE_ONE_YEAR = re.compile(
+    r"(?<![\d/])(\d{1,2})/(\d{1,2})(\s*(?:-|\u2013|to|through|thru)\s*)(\d{1,2})/(\d{1,2})/((?:19|20)\d\d)\b"
+)
+
+
+def _year_for_range_start(m: re.Match[str]) -> str:
+    first, last, year = (int(m.group(1)), int(m.group(2))), (int(m.group(4)), int(m.group(5))), int(m.group(6))
+    # "11/20 - 2/12/2024" began the year before.
+    start_year = year - 1 if first > last else year
+    return f"{m.group(1)}/{m.group(2)}/{start_year}{m.group(3)}{m.group(4)}/{m.group(5)}/{m.group(6)}"
+
+
 _CONTINUING = re.compile(
     r"\b(?:remains?|still|continues?|continuing|has\s+continued|stays?)\s+(?:on|taking|to\s+take|with)?\s*"
     r"(?:(?:monthly|weekly|daily|fortnightly|four-weekly|4-weekly|oral|IV|SC|subcutaneous)\s+)?$",
@@ -887,6 +966,10 @@ _VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+p
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
 # "since 05/2023" right before a date: use that began then and goes on.
 _SINCE_BEFORE = re.compile(r"\bsince\s*$", re.IGNORECASE)
+# "CellCept | not taking since ~04/2025 (cost)": the date is the stop, not a start.
+_STOPPED_SINCE = re.compile(
+    r"\b(?:not\s+(?:taking|on)|off|stopped|no\s+longer\s+(?:taking|on))\b[^.;|\n]{0,20}?\bsince\s*~?\s*$", re.IGNORECASE
+)
 
 
 _STOPPED_MONTH_DAY = re.compile(
@@ -1156,6 +1239,7 @@ def drug_exposure(
     }
     # "taken 2022-12/2023" is a range, 2022 to 12/2023, not December 2022.
     window = _YEAR_TO_MONTH_YEAR.sub(r"\1 - \2/\3", after[:160])
+    window = _DAY_RANGE_ONE_YEAR.sub(_year_for_range_start, window)
     # "AZA 150 qd (since 1/23)": after "since", M/YY is a month and year.
     window = _SINCE_MONTH_SHORT_YEAR.sub(r"\1 \2/20\3", window)
     other = _OTHER_CLAUSE.search(window)
@@ -1191,7 +1275,7 @@ def drug_exposure(
     stop_is_bound = False
     for dm in dates:
         lead = window[: dm.start]
-        if off_before and out["end"] is None and _SINCE_BEFORE.search(lead):
+        if out["end"] is None and (_STOPPED_SINCE.search(lead) or (off_before and _SINCE_BEFORE.search(lead))):
             out["end"] = dm.period_end.isoformat()
             out["stopped"] = True
             continue
@@ -1250,6 +1334,12 @@ def drug_exposure(
         other = _other_reading(window, dates, out["last_use"])
         if other is not None and out["start"] <= other.isoformat() and (note_date is None or other <= note_date):
             out["last_use"] = other.isoformat()
+    if out["end"] and note_date is not None and out["end"] > note_date.isoformat() and _STOPPED.search(window[:120]):
+        # "was stopped on 12/06/2023" in a note of July 2023: a stop already
+        # made cannot be in December; only the day-first reading (12 June) fits.
+        other = _other_reading(window, dates, out["end"])
+        if other is not None and other <= note_date and (out["start"] is None or out["start"] <= other.isoformat()):
+            out["end"] = other.isoformat()
     if not stop_is_bound:
         _set_latest_stop(out, window, dates)
     if out["start"] and out["end"] and out["end"] < out["start"]:
@@ -1468,7 +1558,7 @@ _CLASS = re.compile(
 _ARABIC = {"1": "I", "2": "II", "3": "III", "4": "IV", "5": "V", "6": "VI"}
 _PROTEIN = re.compile(
     # "12-20 mg/mmol": a range takes its upper value and its unit.
-    r"(?:\d+(?:\.\d+)?\s*(?:-|\u2013|to)\s*(?=\d))?(?P<v>\d+(?:\.\d+)?)\s*(?P<u>mg/mmol|g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?"
+    r"(?:\d+(?:\.\d+)?\s*(?:-|\u2013|to)\s*(?=\d))?(?P<v>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+|,\d{1,2}(?!\d))?)(?![\d.])\s*(?P<u>mg/mmol|g/g|g/gm|mg/mg|g/day|g/d|g/24\s*h(?:rs?|ours?)?|g\b|mg/g|mg/gm|mg/day|mg/24\s*h(?:rs?|ours?)?|mg\b)?"
     # "Repeat UA/UPCR in 4 wk": a time, not an amount.
     r"(?!\s*(?:-\s*\d+\s*)?(?:wks?|weeks?|days?|d\b|months?|mos?\b|hours?|hrs?))",
     re.IGNORECASE,
@@ -1502,7 +1592,9 @@ def proteinuria_g(after: str) -> float | None:
     m = _PROTEIN.match(window, lead.end() if lead else 0)
     if not m:
         return None
-    value = float(m.group("v"))
+    figure = m.group("v")
+    # "1,250 mg" has a thousands comma; "4,2 g/24h" a decimal one.
+    value = float(figure.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", figure) else figure.replace(",", "."))
     unit = (m.group("u") or "").lower()
     if unit in ("mg/mg",):
         return value
@@ -1529,7 +1621,7 @@ _UNRELATED = re.compile(
 # "acute symptomatic (provoked) seizure", "Seizure last month was hyponatremic":
 # a kind of event that names its own non-lupus cause.
 _OTHER_KIND = (
-    r"(?:provoked|metabolic|hyponatr[ae]mic|hypoglyc[ae]mic|alcohol[\s-]related|withdrawal|syncopal|"
+    r"(?:provoked|metabolic|hyponatr[ae]mic|hypoglyc[ae]mic|alcohol[\s-]related|withdrawal|syncopal|eclamptic|uraemic|uremic|"
     r"non-?epileptic|psychogenic|functional|dissociative|conversion|(?:steroid|drug|medication)[\s-]induced)"
 )
 _OTHER_KIND_BEFORE = re.compile(
@@ -1580,7 +1672,10 @@ def attribution(sentence: str, span_text: str) -> str | None:
         return "lupus" if _LUPUS_CAUSE.search(induced.group(1)) else "other"
     for m in _ATTRIBUTED.finditer(sentence):
         # "due to prednisone rather than lupus": the cause ends at the contrast.
-        cause = re.split(r"\b(?:rather than|instead of|and not|not|but)\b", m.group("cause"), maxsplit=1)[0]
+        # "attributed to preeclampsia - no features of NPSLE": so does a dash or a "no".
+        cause = re.split(
+            r"\b(?:rather than|instead of|and not|not|but|no)\b|\s[-\u2013\u2014]\s", m.group("cause"), maxsplit=1
+        )[0]
         if _LUPUS_CAUSE.search(cause):
             return "lupus"
         if not re.match(r"\s*(?:be|have|a|an|the)?\s*$", cause):
@@ -1609,16 +1704,19 @@ def gestational_weeks(text: str) -> int | None:
 
 _ILLNESS_KINDS = (
     ("diabetes", r"diabet|\bDM\d?\b|T[12]DM|IDDM|NIDDM|A1c|glyc|glucose|sugars|DKA|ketoacidosis|hyperosmolar"),
-    ("hypertension", r"hypertens|\bHTN\b|blood\s+pressure|\bBP\b|\b\d{2,3}s?/\d{2,3}s?\b"),
+    ("hypertension", r"hypertens|\bHTN\b|\bHPN\b|blood\s+pressure|\bBP\b|\b\d{2,3}s?/\d{2,3}s?\b"),
     ("heart failure", r"heart\s+failure|\bCHF\b|\bHF|ADHF|NYHA"),
     (
         "cancer",
-        r"cancer|carcinoma|malignan|lymphoma|leukemia|myeloma|sarcoma|melanoma|tumou?r|chemo"
+        r"cancer|carcinoma|malignan|lymphoma|leukemia|myeloma|sarcoma|melanoma|tumou?r|chemo|neoplasia|\bGTN\b|choriocarcinoma"
         r"|taxel|citabine|platin\b|FOLF|CAPOX|XELOX|CHOP|ABVD|trastuzumab|pembrolizumab|nivolumab",
     ),
     ("lung disease", r"asthma|COPD"),
     ("liver disease", r"cirrhosis|liver|hepatic|variceal"),
-    ("infection", r"tuberculosis|\bTB\b|hepatitis|HBV|HCV|HIV|\bART\b|\bHAART\b|antiretroviral|\bVL\b|viral\s+load"),
+    (
+        "infection",
+        r"tuberculosis|\bP?TB\b|\bATT\b|RHZE|HRZE|lupus\s+vulgaris|hepatitis|HBV|HCV|HIV|\bART\b|\bHAART\b|antiretroviral|\bVL\b|viral\s+load",
+    ),
     ("thyroid disease", r"thyroid"),
     ("epilepsy", r"epilep|seizure"),
     ("psychiatric illness", r"schizo|bipolar|depressi|\bMDD\b"),
