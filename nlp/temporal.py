@@ -279,6 +279,31 @@ def writes_day_first(text: str, note_date: date | None = None) -> bool:
     return (day_first or own_day_first or locale) and not month_first
 
 
+def hints_day_first(text: str) -> bool:
+    """Whether ``text`` shows any sign of a day-first country's conventions (one is not enough to decide)."""
+    return bool(_DAY_FIRST_LOCALE.search(text))
+
+
+def shows_month_first(text: str, note_date: date | None = None) -> bool:
+    """Whether ``text`` shows that it writes numeric dates month first.
+
+    A date that can only be read month first ("04/29/2025"), or the note's
+    own date written month first.
+    """
+    for m in DATE_RE.finditer(text):
+        if not m.group("us"):
+            continue
+        first, second = int(m.group("um")), int(m.group("ud"))
+        if second > 12 >= first:
+            return True
+        if note_date is not None and first != second:
+            year = int(m.group("uy"))
+            year += 2000 if year < 100 else 0
+            if (year, first, second) == (note_date.year, note_date.month, note_date.day):
+                return True
+    return False
+
+
 def find_dates(text: str, reference: date | None = None) -> list[DateMention]:
     """Find absolute, partial and relative dates in ``text``.
 

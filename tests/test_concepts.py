@@ -616,6 +616,8 @@ NEPHRITIS_CASES = [
          has("lupus_nephritis", uncertain=False)),
     case("ln-class-between-the-name-and-the-remission", "SLE, LN class IV in complete remission (UPCR 0.11 today).",
          has("renal_remission")),
+    case("ln-not-yet-a-partial-renal-response", "A: still active class IV LN, not yet a partial renal response at 4 mo of MMF.",
+         has("renal_remission", negated=True)),
 ]
 
 
@@ -796,6 +798,10 @@ CNS_CASES = [
          has("npsle", negated=True)),
     case("cns-eclamptic-seizure-names-its-cause", "Eclamptic seizure PPD6 - no recurrence, Mg completed.",
          has("seizure", attrs={"attributed_to": "other"})),
+    case("cns-not-yet-excluded-stays-open", "Persistent HA - PRES vs NPSLE not yet excluded, MRI brain still pending.",
+         has("npsle", negated=False, uncertain=True)),
+    case("cns-differential-with-an-aside", "NPSLE (acute confusional state) vs hypercapnic encephalopathy - MRI ordered.",
+         has("npsle", uncertain=True)),
 ]
 
 
@@ -1399,6 +1405,8 @@ ANTIBODY_CASES = [
          has("anti_dsdna", attrs={"result": "positive"})),
     case("ab-arrow-trend-dates-its-last-step", "dsDNA 56 (H) 10/2024 -> now 8 (ref <10) on 11/5/24.",
          has("anti_dsdna", attrs={"result": "negative", "result_date": "2024-11-05"})),
+    case("ab-repeat-with-its-result", "Repeat dsDNA neg; anti-histone 2.1 (H).",
+         has("anti_dsdna", hypothetical=True, attrs={"result": "negative"})),
 ]
 
 
@@ -1775,6 +1783,11 @@ MEDICATION_CASES = [
          has("drug", "Hidroxicloroquina", attrs={"drug": "hydroxychloroquine"})),
     case("med-australian-brand", "Current medications: CellCept 1 g bd, Panafcortelone 7.5 mg mane.",
          has("drug", "Panafcortelone", attrs={"drug": "prednisolone"})),
+    case("med-start-last-year-sometime-is-doubted",
+         "Meds: azathioprine 150 (since 2023), tacrolimus 'started last year sometime' per pt - unsure of dates or gaps.",
+         has("drug", "tacrolimus", attrs={"start": None, "doubted": True}), has("drug", "azathioprine", attrs={"start": "2023-01-01"})),
+    case("med-not-taking-since-is-a-stop", "| CellCept 1000 mg BID | not taking since ~04/2025 (cost); took 09/2023-04/2025 | held |",
+         has("drug", "CellCept", attrs={"start": "2023-09-01", "end": "2025-04-30"})),
 ]
 
 
@@ -1851,6 +1864,14 @@ AGE_CASES = [
          has("age", attrs={"age_years": 33})),
     case("age-sex-then-years-of-disease-is-no-age", "Female with SLE, 12 years of disease.",
          lacks("age")),
+    case("age-dob-that-reads-both-ways-in-a-note-that-cannot-tell", "Referral letter\nPt DOB 05/06/2007. On prednisolone 5 mg.",
+         has("date_of_birth", attrs={"birth_date": "2007-05-06", "birth_date_other": "2007-06-05"})),
+    case("age-dob-in-a-us-note-reads-month-first", "NEW PATIENT\nPt DOB 05/06/2007. Moved here recently.",
+         has("date_of_birth", attrs={"birth_date": "2007-05-06", "birth_date_other": None})),
+    case("age-dob-in-a-note-that-writes-month-first", "Seen 02/21/2025. Pt DOB 05/06/2007.",
+         has("date_of_birth", attrs={"birth_date": "2007-05-06", "birth_date_other": None})),
+    case("age-dob-that-reads-one-way", "Pt DOB 05/16/2007.",
+         has("date_of_birth", attrs={"birth_date": "2007-05-16", "birth_date_other": None})),
 ]
 
 
@@ -2114,6 +2135,24 @@ CHRONIC_CASES = [
          lacks("uncontrolled_illness")),
     case("ill-hpn-is-hypertension", "2. HPN, uncontrolled despite amlodipine 10 + losartan 100 + HCTZ 25.",
          has("uncontrolled_illness", "HPN, uncontrolled")),
+    case("ill-weeks-of-chemoradiation", "Now week 5 of chemoradiation for stage IIB cervical cancer; cisplatin #4 last wk.",
+         has("uncontrolled_illness", "week 5 of chemoradiation"), has("uncontrolled_illness", "cisplatin #4")),
+    case("ill-decompensated-cirrhosis-named-by-cause", "56M SLE, decompensated EtOH cirrhosis (still LVP every 2-3 wks).",
+         has("uncontrolled_illness", "decompensated EtOH cirrhosis", attrs={"illness": "liver disease"})),
+    case("ill-refractory-ascites", "Cirrhosis, abstinent since 01/2023. Decompensated: refractory ascites - LVP q2 wks.",
+         has("uncontrolled_illness", "refractory ascites")),
+    case("ill-compensated-cirrhosis-is-no-finding", "Compensated cirrhosis, Child A, no ascites.",
+         lacks("uncontrolled_illness")),
+    case("ill-immune-active-hepatitis-b", "HBV DNA 2,100,000 IU/mL, ALT 182 - chronic hepatitis B, immune-active.",
+         has("uncontrolled_illness", "chronic hepatitis B, immune-active")),
+    case("ill-hepatitis-still-active", "LFTs: ALT 139, HBV DNA 340,000 IU/mL - hepatitis still active, on treatment.",
+         has("uncontrolled_illness", "hepatitis still active")),
+    case("ill-remission-dated-after-its-word", "F, SLE (2014), melanoma IIIA 2023 - NED on CT 10/2024 per oncology.",
+         has("controlled_illness", attrs={"event_date": "2024-10-01"})),
+    case("ill-remission-with-a-diagnosis-year-is-current", "Breast cancer 2016, in remission.",
+         has("controlled_illness", attrs={"event_date": None})),
+    case("ill-a1c-in-our-system", 'Diabetes followed by PCP - last A1c in our system 9.5% (07/2024), marked "uncontrolled".',
+         has("hba1c", attrs={"a1c": 9.5, "event_date": "2024-07-01"})),
 ]
 
 

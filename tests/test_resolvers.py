@@ -1651,6 +1651,11 @@ def test_a_postpartum_note_speaks_of_the_pregnancy_that_ended() -> None:
     # A new pregnancy the note names, or whose weeks fit after the delivery, counts.
     again = replace(trimester, sentence="Pregnant again, LMP 3 weeks ago.")
     assert pregnancy_status([delivered, again, not_feeding]) == "met"
+    # An undated delivery told beside the postpartum state: "PPD3 s/p urgent C/S at 33w1d".
+    told = mention(
+        "postpartum", "pregnant_or_lactating", note_date=day, text="C/S", start=20, sentence="PPD3 s/p urgent C/S at 33w1d"
+    )
+    assert pregnancy_status([told, trimester, not_feeding]) == "not_met"
     # "G2P1001 at 22w3d ... Prior pregnancy 2020 - term SVD": an undated delivery noun is no recent delivery.
     prior_svd = mention("postpartum", "pregnant_or_lactating", note_date=day, text="SVD", start=300)
     current = replace(trimester, attrs={"gestational_weeks": 22}, start=10)
@@ -1658,3 +1663,47 @@ def test_a_postpartum_note_speaks_of_the_pregnancy_that_ended() -> None:
     old_delivery = replace(delivered, attrs={"event_date": "2025-06-01"}, note_date=day)
     fits = replace(trimester, attrs={"gestational_weeks": 20})
     assert pregnancy_status([old_delivery, fits, not_feeding]) == "met"
+
+
+def test_only_ever_on_hydroxychloroquine_settles_a_pending_history() -> None:
+    day = date(2025, 1, 13)
+    pending = mention("records_pending", "refractory_active_disease", note_date=date(2024, 12, 30), note_id="A")
+    steroid = drug("prednisone", "glucocorticoids", date(2024, 12, 30), current=True)
+    hcq = drug("hydroxychloroquine", "not_counted", day, current=True)
+    flare = mention("disease_active", "refractory_active_disease", note_date=day, note_id="B")
+    assert statuses([pending, steroid, hcq, flare])["refractory_active_disease"] == "unknown"
+    only = replace(hcq, note_id="B", sentence="Only ever on HCQ; prednisone 5 mg from PCP 2024, stopped after ~4 mo.")
+    assert statuses([pending, steroid, only, flare])["refractory_active_disease"] == "not_met"
+
+
+def test_a_date_of_birth_that_reads_both_ways_decides_only_when_both_agree() -> None:
+    dob = mention("date_of_birth", "age_18_or_older", attrs={"birth_date": "2007-01-06", "birth_date_other": "2007-06-01"})
+    # 6 January 2007: 18 on 2025-03-01; 1 June 2007: 17.
+    assert statuses([dob])["age_18_or_older"] == "unknown"
+    both_adult = replace(dob, attrs={"birth_date": "1990-01-06", "birth_date_other": "1990-06-01"})
+    assert statuses([both_adult])["age_18_or_older"] == "met"
+    stated = mention("age", "age_18_or_older", attrs={"age_years": 18})
+    assert statuses([dob, stated])["age_18_or_older"] == "met"
+
+
+def test_a_bare_lupus_that_is_plainly_the_patients_disease_counts_beside_a_relatives() -> None:
+    sister = mention("sle", "sle_diagnosis", text="lupus", is_family=True, sentence="FHx: sister (31) also has lupus.")
+    own = mention(
+        "sle", "sle_diagnosis", text="lupus", start=30, sentence="35yo F w/ lupus (arthritis, leukopenia, anti-dsDNA pos)."
+    )
+    assert statuses([sister, own])["sle_diagnosis"] == "met"
+    vague = replace(own, sentence="Reassured re: lupus.")
+    assert statuses([sister, vague])["sle_diagnosis"] != "met"
+
+
+def test_a_repeated_test_with_its_result_is_a_result() -> None:
+    repeat = mention(
+        "anti_dsdna",
+        "autoantibody_positive",
+        is_hypothetical=True,
+        cues=("hypothetical: Repeat",),
+        attrs={"antibody": "anti_dsdna", "result": "negative"},
+    )
+    assert result_of(repeat) == "negative"
+    planned = replace(repeat, cues=("hypothetical: will check",))
+    assert result_of(planned) is None

@@ -160,3 +160,20 @@ def test_day_first_conventions_are_read_whatever_their_capitals() -> None:
     assert not writes_day_first("Mycophenolate 500 mg bd, reducing fortnightly. Seen 03/04/2024.")  # one kind
     assert not writes_day_first("MMF 500 mg BID. Seen 03/04/2024. Kind regards")  # one convention is not enough
     assert not writes_day_first("Prednisolone 5 mg bd; seen 12/16/2024, hCG 01/11/2024.")  # a month-first date wins
+
+
+def test_a_note_shows_month_first_by_a_date_or_its_own_date() -> None:
+    from nlp.temporal import shows_month_first
+
+    assert shows_month_first("Seen 04/29/2025. DOB 05/06/2007.")
+    assert shows_month_first("Clinic 04/08/2025. DOB 05/06/2007.", date(2025, 4, 8))
+    assert not shows_month_first("DOB 05/06/2007.")
+    assert not shows_month_first("Seen 29/04/2025. DOB 05/06/2007.")
+
+
+def test_one_day_first_convention_is_a_hint_not_a_decision() -> None:
+    from nlp.temporal import hints_day_first
+
+    assert hints_day_first("On prednisolone 5 mg. DOB 05/06/2007.")
+    assert not writes_day_first("On prednisolone 5 mg. DOB 05/06/2007.")
+    assert not hints_day_first("On prednisone 5 mg. DOB 05/06/2007.")

@@ -77,6 +77,21 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
                 years = youngest
     if dobs:
         m = dobs[-1]
+        other = m.attrs.get("birth_date_other")
+        other_years = _years_between(date.fromisoformat(other), ctx.screening_date) if other else years
+        if (other_years >= 18) != (years >= 18):
+            # A date of birth that reads both ways, in a note that shows no
+            # convention, decides nothing (the guideline); a stated age may.
+            if not ages:
+                return result(
+                    "unknown",
+                    f"Born {m.attrs['birth_date']} or {other} ({where(m)}): the date of birth reads both ways,"
+                    f" {min(years, other_years)} or {max(years, other_years)} years old at screening; review needed.",
+                    [cite(d, CRITERION, False) for d in dobs],
+                )
+            dobs = []
+    if dobs:
+        m = dobs[-1]
         ok = years >= 18
         evidence = [cite(d, CRITERION, d is m and ok) for d in dobs] + [cite(a, CRITERION, False) for a in ages]
         return result(

@@ -8,6 +8,7 @@ anti-Ro/La and antiphospholipid antibodies are cited but never count.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from nlp.criteria.common import Context, cite, event_date, result, sort_key, where
@@ -23,10 +24,20 @@ _LABELS = {
 _LOOKALIKES = {"ana", "anti_rnp", "anti_ro_la", "antiphospholipid"}
 
 
+_REPEAT_CUE = re.compile(r"^hypothetical: (?:repeat(?:ed)?|re-?check(?:ed)?|re-?tested)$", re.IGNORECASE)
+
+
+def _only_repeat_cues(m: Mention) -> bool:
+    hypothetical = [c for c in m.cues if c.lower().startswith("hypothetical")]
+    return bool(hypothetical) and all(_REPEAT_CUE.match(c) for c in hypothetical)
+
+
 def result_of(m: Mention) -> str | None:
     """The result a mention states: positive, negative, or None (none / planned)."""
     # "anti-dsDNA pending (prior 1/2025: 310 H)": the prior result stands until the new one is back.
-    if m.is_family or (m.is_hypothetical and not m.attrs.get("prior_result")):
+    # "Repeat dsDNA neg": a repeated test with its result is a result, not a plan.
+    repeated = m.is_hypothetical and m.attrs.get("result") in ("positive", "negative") and _only_repeat_cues(m)
+    if m.is_family or (m.is_hypothetical and not m.attrs.get("prior_result") and not repeated):
         return None
     stated = m.attrs.get("result")
     if stated == "pending":

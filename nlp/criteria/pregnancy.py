@@ -39,12 +39,12 @@ def _deliveries(found: list[Mention]) -> dict[str, date]:
         if m.concept != "postpartum" or m.is_negated or m.is_hypothetical or m.is_family or m.note_date is None:
             continue
         # An undated "SVD" may be any past delivery ("prior pregnancy 2020 - term SVD");
-        # an undated "postpartum" is the patient's state now.
+        # an undated "postpartum", or a delivery told beside it, is the patient's state now.
         own = m.attrs.get("event_date")
         if own:
             when = date.fromisoformat(own)
-        elif _POSTPARTUM_STATE.search(m.text):
-            when = m.note_date
+        elif _POSTPARTUM_STATE.search(m.text) or _POSTPARTUM_STATE.search(m.sentence or ""):
+            when = m.note_date  # "PPD3 s/p urgent C/S at 33w1d": the delivery just past
         else:
             continue
         if 0 <= (m.note_date - when).days <= 280 and when > out.get(m.note_id, date.min):

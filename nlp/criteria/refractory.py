@@ -178,6 +178,10 @@ def _at_latest(iv: Interval) -> Interval:
     return Interval(iv.start, end, iv.open_end, iv.mention)
 
 
+_ONLY_EVER = re.compile(
+    r"\bonly\s+ever\s+(?:been\s+)?(?:on|taken|received|had|used)\b|\bnever\s+(?:been\s+)?on\s+anything\s+(?:but|other\s+than|except)\b",
+    re.IGNORECASE,
+)
 _CONTINUED_JOIN_DAYS = 365
 
 
@@ -444,6 +448,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # "No rheumatology records available. No other immunosuppressive ever, per
     # pt and pharmacy list": a later explicit denial settles the history.
     denials = [m for m in mentions if m.concept == "treatment_class" and m.is_negated and not m.is_hypothetical]
+    # "Only ever on HCQ": the whole history, stated.
+    denials += [m for m in drugs if m.attrs["drug_class"] == "not_counted" and _ONLY_EVER.search(m.sentence)]
+    denials.sort(key=sort_key)
     if pending_records and denials and sort_key(denials[-1]) > sort_key(pending_records[-1]):
         pending_records = []
     # "Ohio records received and reviewed: ...": the history they give is the history.

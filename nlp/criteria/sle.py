@@ -91,6 +91,16 @@ _NOT_YET_LABELLED = re.compile(
 )
 
 
+# "35yo F w/ lupus (arthritis, leukopenia, anti-dsDNA pos)", "A: 1. Lupus with
+# active polyarthritis despite AZA": a bare "lupus" that is plainly the patient's disease.
+_PATIENTS_LUPUS = re.compile(
+    r"\b(?:[FM]|woman|man|female|male|pt|patient)\s+(?:w/|with)\s+lupus\b(?!\s+anticoagulant)"
+    r"|\blupus\s*\((?=[^()]*\b(?:arthritis|rash|nephritis|serositis|pleuritis|dsDNA|leukopenia|cytopenias?|ulcers)\b)"
+    r"|^\W*(?:A|A/P|Assessment|Impression)?\W*\d?\W*lupus\s+(?:with|w/)\s+(?:active|persistent|ongoing|refractory)\b",
+    re.IGNORECASE,
+)
+
+
 def _denies_cause(m: Mention) -> bool:
     """Whether a negated lupus mention only denies lupus as a cause."""
     return bool(_CAUSE_DENIED.search(m.sentence))
@@ -115,7 +125,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     doubtful = bool(lookalikes) or any(m.concept == "sle" and not m.is_affirmed for m in sle)
 
     def counts(m: Mention) -> bool:
-        return m.is_affirmed and not (doubtful and m.text.strip().lower() == "lupus")
+        bare = m.text.strip().lower() == "lupus"
+        return m.is_affirmed and not (doubtful and bare and not _PATIENTS_LUPUS.search(m.sentence))
 
     affirmed = [m for m in sle if counts(m)]
     # "no NPSLE" or "no lupus nephritis" negates the manifestation, not SLE;

@@ -148,7 +148,8 @@ _IF_IT_FLARES = re.compile(
     r"(?:flares?|worsens?|persists?|relapses?|fails?|recurs?|progress(?:es)?|does\s+not\s+(?:respond|improve))\b",
     re.IGNORECASE,
 )
-_VERSUS_AFTER = re.compile(r"[ \t]*\)?[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
+# "NPSLE vs ...", "(NPSLE) vs ...", "NPSLE (acute confusional state) vs ...".
+_VERSUS_AFTER = re.compile(r"[ \t]*(?:\([^()\n]{0,40}\))?[ \t]*\)?[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
 
 
 def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
@@ -592,6 +593,17 @@ def _add_values(
             dm = values.birth_date(span.text)
             if dm is not None:
                 mention.attrs["birth_date"] = dm.value.isoformat()
+                other = values.other_birth_reading(span.text, dm)
+                # "DOB 05/06/2007" in a note with a sign of a day-first country
+                # ("prednisolone") but not enough to decide: 6 May or 5 June.
+                # A note with no such sign is a US note, read month first.
+                if (
+                    other is not None
+                    and temporal.hints_day_first(text)
+                    and not temporal.writes_day_first(text, note_date)
+                    and not temporal.shows_month_first(text, note_date)
+                ):
+                    mention.attrs["birth_date_other"] = other.isoformat()
                 if dm.precision != "day":
                     mention.attrs["birth_precision"] = dm.precision
                 mention.value = dm.value.isoformat()
@@ -719,6 +731,10 @@ def _holds_since(lead: str) -> bool:
 _OTHER_ASIDE = re.compile(r"^([^(]*[,;:][^(]*)\([^()]*\)")
 
 _NEAR_CHARS = 200
+_CONTROL_WORD = re.compile(
+    r"\b(?:in\s+(?:complete\s+)?remission|NED|no\s+evidence\s+of\s+(?:recurrence|disease)|cured|surveillance\s+only)\b",
+    re.IGNORECASE,
+)
 """How far around a mention a statement's date is looked for within its sentence."""
 
 
@@ -750,6 +766,16 @@ def _statement_date(kind: str, span: Span, text: str, note_date: date | None) ->
             # the kidney is named again after the date, which is another subject's.
             return None
         return dm
+    if span.label_ == "CONTROLLED_ILLNESS":
+        # "melanoma IIIA 2023 - NED on CT 10/2025": a remission is as old as a
+        # date after its word; the diagnosis's date before it does not date it.
+        control = _CONTROL_WORD.search(text, span.start_char, span.end_char)
+        if control is not None:
+            after = text[control.end() : min(sent.end_char, control.end() + 30)]
+            dates = values.find_dates(after, note_date)
+            if dates and not _holds_since(after[: dates[0].start]):
+                return dates[0] if note_date is None or dates[0].value <= note_date else None
+            return None
     # "HTN: by peds nephrology; last note there 12/2024: 'BP poorly
     # controlled'": failing a date in the sentence's first clause, one just
     # before the mention in its own clause.

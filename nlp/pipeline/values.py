@@ -955,7 +955,9 @@ _DOUBTED_DATE = re.compile(
 # 'Benlysta started "last fall" at the infusion center - cannot recall which month'.
 _DOUBTED_AFTER = re.compile(
     r"[^.;\n]{0,50}?\b(?:cannot|can't|could\s+not|unable\s+to)\s+(?:recall|remember|say)\s+(?:which|what|the\s+exact)\s+"
-    r"(?:month|date|day|year)|[^.;\n]{0,50}?\b(?:unsure|not\s+sure)\s+(?:of\s+)?(?:which|the\s+exact)\s+(?:month|date)",
+    r"(?:month|date|day|year)|[^.;\n]{0,50}?\b(?:unsure|not\s+sure)\s+(?:of\s+)?(?:which|the\s+exact)\s+(?:month|date)"
+    # "'started last year sometime' per pt - unsure of dates or gaps".
+    r"|[ \t]*some\s?time\b|[^.;\n]{0,50}?\b(?:unsure|not\s+sure|uncertain)\s+(?:of|about)\s+(?:the\s+)?(?:exact\s+)?(?:dates?|timing)\b",
     re.IGNORECASE,
 )
 _SWITCHED_FROM = re.compile(
@@ -1508,6 +1510,24 @@ def _number_words(text: str) -> int | None:
     return total
 
 
+def other_birth_reading(span_text: str, dm: DateMention) -> date | None:
+    """The day-month swap of a numeric date of birth that reads both ways ("05/06/2007"), else ``None``."""
+    found = re.search(r"\b(\d{1,2})[/-](\d{1,2})[/-](?:19|20)?\d\d\b", span_text)
+    if dm.precision != "day" or not found:
+        return None
+    first, second = int(found.group(1)), int(found.group(2))
+    if first > 12 or second > 12 or first == second:
+        return None
+    return _safe_swap(dm.value)
+
+
+def _safe_swap(day: date) -> date | None:
+    try:
+        return day.replace(month=day.day, day=day.month)
+    except ValueError:
+        return None
+
+
 def birth_date(span_text: str) -> DateMention | None:
     """The date of birth stated by a DOB mention."""
     m = _DOB_DATE.search(span_text)
@@ -1520,8 +1540,9 @@ def birth_date(span_text: str) -> DateMention | None:
 # ---------------------------------------------------------------- A1c
 
 _A1C = re.compile(
-    # "A1c now 7.1", a CSV row's '"HbA1c","7.1","%"'.
-    r"^[\s\",]*(?:level|value|result)?\s*(?:of|was|is|=|:|-|today|now|down\s+to|improved\s+to)?\s*(?:was|is|of|=|:)?[\s\",]*"
+    # "A1c now 7.1", "last A1c in our system 9.5%", a CSV row's '"HbA1c","7.1","%"'.
+    r"^[\s\",]*(?:(?:in|on)\s+(?:our\s+|the\s+)?(?:system|file|chart|record|EHR)\s*(?:was|is|=|:)?\s*)?"
+    r"(?:level|value|result)?\s*(?:of|was|is|=|:|-|today|now|down\s+to|improved\s+to)?\s*(?:was|is|of|=|:)?[\s\",]*"
     r"(?P<v>\d{1,2}(?:\.\d{1,2})?)\s*%?",
     re.IGNORECASE,
 )
@@ -1712,7 +1733,7 @@ _ILLNESS_KINDS = (
         r"|taxel|citabine|platin\b|FOLF|CAPOX|XELOX|CHOP|ABVD|trastuzumab|pembrolizumab|nivolumab",
     ),
     ("lung disease", r"asthma|COPD"),
-    ("liver disease", r"cirrhosis|liver|hepatic|variceal"),
+    ("liver disease", r"cirrhosis|liver|hepatic|variceal|ascites"),
     (
         "infection",
         r"tuberculosis|\bP?TB\b|\bATT\b|RHZE|HRZE|lupus\s+vulgaris|hepatitis|HBV|HCV|HIV|\bART\b|\bHAART\b|antiretroviral|\bVL\b|viral\s+load",
