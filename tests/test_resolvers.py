@@ -929,6 +929,7 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         "Headache last week - tension-type, resolved with acetaminophen; no visual change; not felt to be lupus.",
         "HA: migraine, better on propranolol - per neuro not lupus.",
         "Psych sx settling on Abilify per psychiatry (schizoaffective relapse, not lupus).",
+        "I am not convinced this is a lupus flare: the rash may be miliaria rather than lupus.",
     ):
         assert statuses([sle, replace(cause, sentence=symptom)])["sle_diagnosis"] == "met", symptom
 
@@ -1707,3 +1708,47 @@ def test_a_repeated_test_with_its_result_is_a_result() -> None:
     assert result_of(repeat) == "negative"
     planned = replace(repeat, cues=("hypothetical: will check",))
     assert result_of(planned) is None
+
+
+def test_an_unclear_history_beside_sle_does_not_doubt_the_diagnosis() -> None:
+    sle = mention("sle", "sle_diagnosis", text="SLE", note_date=date(2024, 6, 1))
+    unclear = mention(
+        "sle",
+        "sle_diagnosis",
+        text="SLE",
+        start=10,
+        is_uncertain=True,
+        cues=("possible_existence: unclear",),
+        sentence="A/P: active SLE, med hx unclear.",
+    )
+    assert statuses([sle, unclear])["sle_diagnosis"] == "met"
+    doubted = replace(unclear, sentence="A/P: SLE unclear - could be UCTD.")
+    assert statuses([sle, doubted])["sle_diagnosis"] == "unknown"
+
+
+def test_an_attestation_is_the_notes_last_word_on_activity() -> None:
+    base = [
+        drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True),
+        drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2022-01-01", current=True),
+        drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), start="2024-01-01", current=True),
+    ]
+    resident = mention("disease_active", "refractory_active_disease", note_id="B", start=40)
+    attending = mention(
+        "disease_active", "refractory_active_disease", note_id="B", start=300, is_uncertain=True, attrs={"attestation": True}
+    )
+    assert statuses([*base, resident])["refractory_active_disease"] == "met"
+    assert statuses([*base, resident, attending])["refractory_active_disease"] == "unknown"
+    agrees = replace(attending, is_uncertain=False)
+    assert statuses([*base, resident, agrees])["refractory_active_disease"] == "met"
+
+
+def test_an_attending_who_names_the_headaches_cause_settles_a_fellows_open_question() -> None:
+    fellow = mention("npsle", "active_severe_cns_lupus", note_id="B", start=40, is_uncertain=True)
+    assert statuses([fellow])["active_severe_cns_lupus"] == "unknown"
+    cause = mention(
+        "headache_other_cause", "active_severe_cns_lupus", note_id="B", start=300, attrs={"attestation": True}
+    )
+    assert statuses([fellow, cause])["active_severe_cns_lupus"] == "not_met"
+    # The fellow's own mention of migraine history settles nothing.
+    history = replace(cause, attrs={})
+    assert statuses([fellow, history])["active_severe_cns_lupus"] == "unknown"

@@ -200,6 +200,15 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # earlier one left open.
     ruled_out = [m for m in neuro if _names_npsle(m) and m.is_negated and not m.is_hypothetical and not m.is_family]
     uncertain = [m for m in uncertain if not any(_settles(r, m) for r in ruled_out)]
+    # "Fellow: ?lupus headache, r/o NPSLE. Attending attestation: on detailed
+    # history these are her lifelong migraines": the attending's cause settles it.
+    attested_causes = [
+        m
+        for m in neuro
+        if m.concept == "headache_other_cause" and not m.is_negated and not m.is_family and m.attrs.get("attestation")
+    ]
+    if uncertain and attested_causes and all(m.concept in ("headache", "npsle") for m in uncertain):
+        uncertain = [m for m in uncertain if not any(sort_key(c) > sort_key(m) for c in attested_causes)]
     if uncertain:
         m = uncertain[-1]
         return result("unknown", f'Possible neuropsychiatric lupus: "{m.text}" ({where(m)}); review needed.', evidence)

@@ -253,6 +253,25 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
     # The latest note that speaks to activity decides: "flare" there wins over
     # "remission" elsewhere in it, and an older flare never outweighs it.
     last_note = [e for e in events if e[0].note_id == events[-1][0].note_id]
+    # "A: flare. Attending attestation: possible mild flare vs non-lupus causes":
+    # the attestation is the note's last word on activity.
+    last_id = events[-1][0].note_id
+    attested = [
+        m
+        for m in mentions
+        if m.note_id == last_id
+        and m.attrs.get("attestation")
+        and m.concept in ("disease_active", "disease_inactive", "sledai")
+        and not (m.is_family or m.is_hypothetical or m.is_historical)
+    ]
+    if attested:
+        said = [e for e in last_note if e[0].attrs.get("attestation")]
+        if any(m.is_uncertain and m.concept == "disease_active" and not m.is_negated for m in attested) and not any(
+            active for _, active in said
+        ):
+            return None, attested[-1]
+        if said:
+            last_note = said
     # "Quiet, SLEDAI 2 (low C3)" or "synovitis" in September, then in December
     # "possible lupus flare vs post-viral arthralgia": the later note leaves it open.
     # So does an assessment that, after the note's own quiet findings, asks

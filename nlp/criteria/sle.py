@@ -52,6 +52,9 @@ _CAUSE_DENIED = re.compile(
     + _NO_DIAGNOSIS
     + r"[^.;\n]){0,90}?(?:,|\s-|\s\u2013)\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\s*(?:[.;,)]|$)"
     r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b"
+    # "the rash may be miliaria rather than lupus"; "not convinced this is a lupus flare".
+    r"|\b" + _SYMPTOM + r"\b[^.;\n]{0,60}?\brather\s+than\s+(?:lupus|SLE)\b"
+    r"|\bnot\s+(?:convinced|sure|certain)\s+(?:that\s+)?(?:this|it)\s+is\s+(?:an?\s+)?(?:lupus|SLE)\s+(?:flare|activity)\b"
     # "Headache ... tension-type; not felt to be lupus."
     r"|\b"
     + _SYMPTOM
@@ -106,8 +109,22 @@ def _denies_cause(m: Mention) -> bool:
     return bool(_CAUSE_DENIED.search(m.sentence))
 
 
+# "active SLE, med hx unclear": the doubt is about something else the sentence names.
+_OTHER_THING_UNCLEAR = re.compile(
+    r"\b(?:hx|history|dates?|timing|records?|course|adherence|doses?|regimen|trigger|cause|etiology)\s+"
+    r"(?:is\s+|are\s+|remains?\s+)?(?:unclear|uncertain|unknown)\b",
+    re.IGNORECASE,
+)
+
+
 def _doubts_diagnosis(m: Mention) -> bool:
     """Whether an uncertain SLE mention says the diagnosis itself is unsettled."""
+    if _OTHER_THING_UNCLEAR.search(m.sentence) and all(
+        re.search(r"possible_existence: (?:unclear|uncertain)$", c, re.IGNORECASE)
+        for c in m.cues
+        if c.startswith("possible_existence")
+    ):
+        return False
     return has_cue(m, _DIAGNOSIS_DOUBT)
 
 

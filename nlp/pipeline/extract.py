@@ -144,12 +144,41 @@ _DENIED_LABEL = re.compile(r"[ \t]+[\w/-]+(?:[ \t]+[\w/-]+){0,2}[ \t]*:[ \t]")
 
 
 _IF_IT_FLARES = re.compile(
-    r"[^.;\n]{0,25}?\b(?:if|should|in\s+case)\s+(?:she|he|they|the\s+patient|pt|disease|lupus|SLE|symptoms?|it)\s+"
+    r"[^.;\n]{0,25}?\b(?:if|should|in\s+case)\s+(?:she|he|they|the\s+patient|pt|disease|lupus|SLE|symptoms?|it|"
+    r"(?:the\s+|her\s+|his\s+)?(?:arthritis|synovitis|rash|serositis|proteinuria|nephritis|activity))\s+"
     r"(?:flares?|worsens?|persists?|relapses?|fails?|recurs?|progress(?:es)?|does\s+not\s+(?:respond|improve))\b",
     re.IGNORECASE,
 )
 # "NPSLE vs ...", "(NPSLE) vs ...", "NPSLE (acute confusional state) vs ...".
 _VERSUS_AFTER = re.compile(r"[ \t]*(?:\([^()\n]{0,40}\))?[ \t]*\)?[ \t]*(?:vs\.?|versus)[ \t]", re.IGNORECASE)
+
+
+_QUOTES = "\"'\u201c\u201d\u2018\u2019"
+_IN_ERROR = re.compile(r"\b(?:entered|documented|charted|recorded)\s+in\s+error\b|\bwrong\s+patient\b", re.IGNORECASE)
+
+
+# "Attending attestation: ...", "ATTENDING ADDENDUM: ...", "Rheum addendum (Dr. N.): ...":
+# what follows is the supervising or later word on the note.
+_ATTESTATION = re.compile(r"(?im)^[ \t]*(?:[A-Za-z]+[ \t]+)?(?:attestation|addendum)\b[^\n:]{0,40}:")
+
+
+def attestation_start(text: str) -> int | None:
+    """Where a note's attestation or addendum begins (``None``: it has none)."""
+    found = _ATTESTATION.search(text)
+    return found.start() if found else None
+
+
+def _quoted_in_error(span: Span, text: str) -> bool:
+    """Whether the span is a quoted entry that its own sentence says was made in error."""
+    before = text[span.start_char - 1 : span.start_char]
+    after = text[span.end_char : span.end_char + 1]
+    return (
+        bool(before)
+        and before in _QUOTES
+        and bool(after)
+        and after in _QUOTES
+        and bool(_IN_ERROR.search(span.sent.text))
+    )
 
 
 def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
@@ -167,6 +196,9 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
         for cue_end in cue_ends
     ):
         quals["is_negated"] = False
+    if _quoted_in_error(span, text):
+        # 'the ED note lists "seizure"; ... this was entered in error (wrong patient)'.
+        quals["is_negated"] = True
     if _in_copied_block(span, text):
         quals["is_historical"] = True
     if span.label_ == "DRUG" and _IF_IT_FLARES.match(text, span.end_char):
@@ -346,6 +378,7 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
 def _extract(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
     spans = _drop_nested(sorted(doc.spans[SPAN_GROUP], key=lambda s: (s.start_char, -s.end_char)), index)
     text = doc.text  # spaCy rebuilds it from the tokens on every access
+    attested_from = attestation_start(text)
     mentions: list[Mention] = []
     for span in spans:
         category = span.label_
@@ -375,6 +408,8 @@ def _extract(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, fl
         )
         if "lookalike" in meta:
             mention.attrs["lookalike"] = meta["lookalike"]
+        if attested_from is not None and span.start_char > attested_from:
+            mention.attrs["attestation"] = True
         mentions.append(mention)
     _add_values(mentions, spans, doc, note.note_date, cutoffs, index)
     mentions.extend(_medication_lists(doc, note))
