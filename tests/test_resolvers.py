@@ -1752,3 +1752,37 @@ def test_an_attending_who_names_the_headaches_cause_settles_a_fellows_open_quest
     # The fellow's own mention of migraine history settles nothing.
     history = replace(cause, attrs={})
     assert statuses([fellow, history])["active_severe_cns_lupus"] == "unknown"
+
+
+def test_a_vague_past_immunosuppressant_stays_open_beside_a_current_list_and_a_plan() -> None:
+    steroid = drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True)
+    vague = mention(
+        "treatment_class",
+        "refractory_active_disease",
+        text="some immunosuppressant",
+        sentence="Pt was on 'some immunosuppressant for a few months' at an outside clinic, unsure which or when.",
+    )
+    med_list = mention("medication_list", "refractory_active_disease", text="Meds:")
+    plan = replace(drug("mycophenolate", "immunosuppressives", date(2025, 2, 1)), is_hypothetical=True)
+    assert statuses([steroid, vague, med_list, plan])["refractory_active_disease"] == "unknown"
+    # Without the vague history, a steroid and a plan show fewer than two drugs taken.
+    assert statuses([steroid, med_list, plan])["refractory_active_disease"] == "not_met"
+
+
+def test_a_denial_limited_to_the_recent_past_leaves_pending_records_open() -> None:
+    steroid = drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True)
+    cellcept = drug("mycophenolate", "immunosuppressives", date(2025, 1, 10), doubted=True)
+    pending = mention("records_pending", "refractory_active_disease", note_date=date(2025, 1, 10), note_id="A")
+    flare = mention("disease_active", "refractory_active_disease", note_date=date(2025, 2, 1), note_id="B")
+    since = mention(
+        "treatment_class",
+        "refractory_active_disease",
+        note_date=date(2025, 2, 1),
+        note_id="B",
+        start=50,
+        is_negated=True,
+        sentence="Meds: pred 10 mg, HCQ. No other immunosuppressant since last year.",
+    )
+    assert statuses([steroid, cellcept, pending, flare, since])["refractory_active_disease"] == "unknown"
+    ever = replace(since, sentence="No other immunosuppressant ever, per pt and pharmacy list.")
+    assert statuses([steroid, cellcept, pending, flare, ever])["refractory_active_disease"] == "not_met"

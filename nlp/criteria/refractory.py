@@ -178,6 +178,7 @@ def _at_latest(iv: Interval) -> Interval:
     return Interval(iv.start, end, iv.open_end, iv.mention)
 
 
+_ONLY_SINCE = re.compile(r"\b(?:immuno\w*|DMARDs?|agents?|drugs?|therapy|treatment)\s+since\b", re.IGNORECASE)
 _ONLY_EVER = re.compile(
     r"\bonly\s+ever\s+(?:been\s+)?(?:on|taken|received|had|used)\b|\bnever\s+(?:been\s+)?on\s+anything\s+(?:but|other\s+than|except)\b",
     re.IGNORECASE,
@@ -446,7 +447,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         # "no steroids for now per pt preference": the note states what is not given.
         or any(m.is_negated and not m.is_hypothetical and not m.is_family for m in drugs)
     )
-    vague_history = not named and any(m.concept == "treatment_class" and not m.is_negated for m in mentions)
+    # "was on 'some immunosuppressant' ... Plan: consider MMF": a plan names no drug of that history.
+    named_taken = any(m.attrs["drug_class"] == "immunosuppressives" and not m.is_hypothetical for m in drugs)
+    vague_history = not named_taken and any(m.concept == "treatment_class" and not m.is_negated for m in mentions)
     evidence += [
         cite(m, CRITERION, False)
         for m in mentions
@@ -466,7 +469,15 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     pending_records = [m for m in mentions if m.concept == "records_pending" and not m.is_negated]
     # "No rheumatology records available. No other immunosuppressive ever, per
     # pt and pharmacy list": a later explicit denial settles the history.
-    denials = [m for m in mentions if m.concept == "treatment_class" and m.is_negated and not m.is_hypothetical]
+    # "No other immunosuppressant since last year" denies only the recent past.
+    denials = [
+        m
+        for m in mentions
+        if m.concept == "treatment_class"
+        and m.is_negated
+        and not m.is_hypothetical
+        and not _ONLY_SINCE.search(m.sentence)
+    ]
     # "Only ever on HCQ": the whole history, stated.
     denials += [m for m in drugs if m.attrs["drug_class"] == "not_counted" and _ONLY_EVER.search(m.sentence)]
     denials.sort(key=sort_key)
@@ -499,7 +510,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             detail + f" Outside treatment records are still pending ({where(pending_records[-1])}); review needed.",
             evidence,
         )
-    if vague_history and not history_shown:
+    # "on 'some immunosuppressant for a few months' at an outside clinic, unsure
+    # which or when": a current medication list does not tell that history.
+    if vague_history and (not history_shown or not enough):
         return result("unknown", detail + " The treatment history is too vague to judge; review needed.", evidence)
     if history_shown and (not enough or not has_steroid):
         return result("not_met", detail, evidence)

@@ -111,8 +111,8 @@ def _denies_cause(m: Mention) -> bool:
 
 # "active SLE, med hx unclear": the doubt is about something else the sentence names.
 _OTHER_THING_UNCLEAR = re.compile(
-    r"\b(?:hx|history|dates?|timing|records?|course|adherence|doses?|regimen|trigger|cause|etiology)\s+"
-    r"(?:is\s+|are\s+|remains?\s+)?(?:unclear|uncertain|unknown)\b",
+    r"\b(?:hx|history|dates?|timing|records?|course|adherence|doses?|regimen|trigger|cause|etiology|status)\s+"
+    r"(?:is\s+|are\s+|remains?\s+)?(?:unclear|uncertain|unknown|undetermined)\b",
     re.IGNORECASE,
 )
 
@@ -120,7 +120,7 @@ _OTHER_THING_UNCLEAR = re.compile(
 def _doubts_diagnosis(m: Mention) -> bool:
     """Whether an uncertain SLE mention says the diagnosis itself is unsettled."""
     if _OTHER_THING_UNCLEAR.search(m.sentence) and all(
-        re.search(r"possible_existence: (?:unclear|uncertain)$", c, re.IGNORECASE)
+        re.search(r"possible_existence: (?:unclear|uncertain|undetermined)$", c, re.IGNORECASE)
         for c in m.cues
         if c.startswith("possible_existence")
     ):

@@ -302,7 +302,7 @@ _LABEL_ONLY_LINE = re.compile(
 
 # What says a test was never reported: "no dsDNA/Sm reports", "no anti-Sm on file".
 _NO_REPORT = re.compile(
-    r"(?:[ \t]*[/,][ \t]*(?:anti-?)?[\w-]{1,12})*[ \t]+"
+    r"(?:[ \t]*(?:[/,&]|\bor\b|\band\b)[ \t]*(?:anti-?)?[\w-]{1,12})*[ \t]+"
     r"(?:(?:reports?|results?|values?|testing|tests?)\b(?![ \t]+(?:was|were|is|are)[ \t]+(?:neg|pos|non|react))"
     r"|on[ \t]+file\b|(?:is[ \t]+|are[ \t]+)?available\b|in[ \t]+(?:our|the)[ \t]+(?:system|chart|records?)\b)",
     re.IGNORECASE,

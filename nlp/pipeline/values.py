@@ -1275,6 +1275,7 @@ def drug_exposure(
     # "Off mycophenolate since 05/2024 (taken since 2021)": the first "since" dates the stop.
     off_before = bool(re.search(r"\b(?:off|stopped|discontinued)\s*$", before[-15:], re.IGNORECASE))
     stop_is_bound = False
+    range_end: int | None = None  # where a "2017 - Sept 2022" range closes
     for dm in dates:
         lead = window[: dm.start]
         if out["end"] is None and (_STOPPED_SINCE.search(lead) or (off_before and _SINCE_BEFORE.search(lead))):
@@ -1284,6 +1285,8 @@ def drug_exposure(
         # "100 mg daily - 12/2023 to 07/2024": a dash that sets off a range
         # opens it; the range's first date is the start.
         opens_range = out["start"] is None and bool(_RANGE_NEXT.match(window, dm.end))
+        if opens_range and range_end is None:
+            range_end = _RANGE_NEXT.match(window, dm.end).end()
         if (
             _END_CUE.search(lead)
             and not opens_range
@@ -1366,6 +1369,8 @@ def drug_exposure(
         for dm in find_dates(lead_in, note_date):
             if after_drug and re.match(r"\s*\)?\s*,", lead_in[dm.end :]):
                 continue  # "belimumab since 08/2023, prednisone 5 mg": belimumab's start
+            if re.search(r",\s+(?:to|and|who|which|now|here)\b", lead_in[dm.end :]):
+                continue  # "lupus since 2014, to request coverage of anifrolumab": the disease's date
             if _START_CUE.search(lead_in[: dm.start]):
                 out["start"] = dm.value.isoformat()
                 out["start_precision"] = dm.precision
@@ -1449,8 +1454,15 @@ def drug_exposure(
         out["end"] = note_date.isoformat()  # "since 04/2022 - stopped today given renal flare"
     if out["stopped"] and out["end"] is None and earlier:
         out["end"] = _same_day_stop(window[:100], earlier, note_date)
+    # "Azathioprine 100 mg daily 2017 - Sept 2022, ineffective": a closed range is past use.
+    closed_range = range_end is not None and not re.match(
+        r"\s*(?:\)|,)?\s*(?:-|to)?\s*(?:present|now|current|ongoing|today)", window[range_end:], re.IGNORECASE
+    )
     out["current"] = (
-        (bool(_CURRENT.search(window[:80])) or out["ongoing"]) and not out["stopped"] and not out.get("stop_unknown")
+        (bool(_CURRENT.search(window[:80])) or out["ongoing"])
+        and not out["stopped"]
+        and not out.get("stop_unknown")
+        and not closed_range
     )
     out["allergy"] = bool(_ALLERGY.search(window[:60]) or _ALLERGY.search(own[-30:]))
     # "tacrolimus 0.1% ointment to face", "inhaled budesonide": not systemic therapy.
