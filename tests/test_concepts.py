@@ -1427,6 +1427,9 @@ ANTIBODY_CASES = [
          has("anti_dsdna", attrs={"result": "negative", "result_date": "2024-11-05"})),
     case("ab-no-results-on-file-is-no-test", "Serologies on file: ANA 1:320 (2018). No dsDNA or Sm results on file.",
          has("anti_dsdna", negated=True, attrs={"not_tested": True})),
+    case("ab-translated-result-words", "Anti-Sm não reagente; anti-dsDNA reagente 1/80. Beta-hCG negativo (13/05/2025).",
+         has("anti_sm", attrs={"result": "negative"}), has("anti_dsdna", attrs={"result": "positive"}),
+         has("pregnancy_test", attrs={"result": "negative"})),
     case("ab-repeat-with-its-result", "Repeat dsDNA neg; anti-histone 2.1 (H).",
          has("anti_dsdna", hypothetical=True, attrs={"result": "negative"})),
 ]
