@@ -1786,3 +1786,21 @@ def test_a_denial_limited_to_the_recent_past_leaves_pending_records_open() -> No
     assert statuses([steroid, cellcept, pending, flare, since])["refractory_active_disease"] == "unknown"
     ever = replace(since, sentence="No other immunosuppressant ever, per pt and pharmacy list.")
     assert statuses([steroid, cellcept, pending, flare, ever])["refractory_active_disease"] == "not_met"
+
+
+def test_an_attestations_renal_status_is_the_notes() -> None:
+    hpi = mention("renal_remission", "active_severe_lupus_nephritis", note_id="B", start=40)
+    flare = mention(
+        "ln_class",
+        "active_severe_lupus_nephritis",
+        note_id="B",
+        start=400,
+        attrs={"classes": ["IV"], "attestation": True},
+    )
+    # Without an attestation, the later mention in the note wins on its own;
+    # with one, the resident's carried-forward remission no longer counts at all.
+    earlier_flare = replace(flare, start=10, attrs={"classes": ["IV"]})
+    assert statuses([earlier_flare, hpi])["active_severe_lupus_nephritis"] == "not_met"
+    assert statuses([replace(earlier_flare, attrs={"classes": ["IV"], "attestation": True}), hpi])[
+        "active_severe_lupus_nephritis"
+    ] == "met"

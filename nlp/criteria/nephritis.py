@@ -121,6 +121,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
             (note, sentence) == (m.note_id, m.sentence) and start > m.start for note, sentence, start in responding
         )
     ]
+    # "Attending attestation: the renal sentence in the HPI is carried forward
+    # ... she has an active renal flare": an attestation's renal status is the note's.
+    attested_notes = {m.note_id for m in current_ln + remission if m.attrs.get("attestation")}
+    current_ln = [m for m in current_ln if m.note_id not in attested_notes or m.attrs.get("attestation")]
+    remission = [m for m in remission if m.note_id not in attested_notes or m.attrs.get("attestation")]
     latest_status = sorted(current_ln + remission, key=sort_key)
     latest = latest_status[-1] if latest_status else None
     severe_ln = [m for m in current_ln if _classes(m) & severe]

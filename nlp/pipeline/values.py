@@ -1072,6 +1072,12 @@ _NEVER_TAKEN_IT = re.compile(
     r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:it|them|this|the\s+drug)\b",
     re.IGNORECASE,
 )
+# "the Benlysta plan above is carried over from December; it was never started":
+# the next clause's "it" is the drug.
+_IT_WAS_NEVER = re.compile(
+    r"[;,.]\s*(?:but\s+)?(?:it|this|that)\s+(?:was|were|has\s+been)\s+never\s+(?:actually\s+)?(?:started|given|filled|received|begun)\b",
+    re.IGNORECASE,
+)
 # A medication administration record's row: "| 09/24/2024 | NOT GIVEN - order cancelled",
 # "| 12/10/2024 | ORDERED - prior auth pending, not started"; not "one dose not given".
 _NOT_GIVEN = re.compile(
@@ -1400,7 +1406,9 @@ def drug_exposure(
         out["stop_unknown"] = True
         out["ongoing"] = False
     # "Benlysta: approved 03/2023 but pt states she never started it".
-    out["never_taken"] = bool(_NEVER_TAKEN_IT.search(window[:120]) or _NOT_GIVEN.match(window))
+    out["never_taken"] = bool(
+        _NEVER_TAKEN_IT.search(window[:120]) or _NOT_GIVEN.match(window) or _IT_WAS_NEVER.search(after[:120])
+    )
     # "CellCept 'for about a year, maybe less'", "thinks she took it 'a year or two'":
     # a length the note itself doubts is not documented use.
     doubted = [d for d in durations if _HEDGED_LENGTH.search(window[max(0, d.start - 25) : d.end + 15])]
@@ -1605,6 +1613,13 @@ def nephritis_classes(sentence: str) -> list[str]:
         # "class II (mesangial), no class III/IV lesions": the denied classes are not found.
         if re.search(
             r"\b(?:no|without|not|negative\s+for)\s+(?:\w+\s+)?$", sentence[max(0, m.start() - 20) : m.start()], re.I
+        ):
+            continue
+        # "The preliminary impression of class IV is revised: final class II": the revised class is gone.
+        if re.match(
+            r"\s*(?:\([^()]*\)\s*)?(?:is|was|has\s+been)\s+(?:now\s+)?(?:revised|overturned|retracted)\b",
+            sentence[m.end() :],
+            re.I,
         ):
             continue
         for part in re.split(r"\s*(?:[-/+&]|and|\+)\s*", m.group("c")):
