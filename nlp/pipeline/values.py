@@ -960,6 +960,12 @@ _DOUBTED_AFTER = re.compile(
     r"|[ \t]*some\s?time\b|[^.;\n]{0,50}?\b(?:unsure|not\s+sure|uncertain)\s+(?:of|about)\s+(?:the\s+)?(?:exact\s+)?(?:dates?|timing)\b",
     re.IGNORECASE,
 )
+_SWITCHED_AT_DATE = re.compile(
+    r"\b(?:switched|changed|converted|transitioned)\s+(?:on\s+|in\s+)?[\w/.-]{3,10}\s+to\s*$", re.IGNORECASE
+)
+_SWITCHED_AT = re.compile(r"\b(?:switched|changed|converted|transitioned)\s+(?:on\s+|in\s+)?$", re.IGNORECASE)
+# "switched to azathioprine for GI intolerance": the reason the previous drug stopped.
+_SWITCH_REASON = re.compile(r"^\s*(?:\([^()]*\)\s*)?(?:for|due\s+to|because\s+of)\s+(?:\w+\s+){0,2}intoleran\w*", re.I)
 _SWITCHED_FROM = re.compile(
     r"\b(?:switched|changed|transitioned|converted|moved)\s+(?:over\s+)?from\s*$", re.IGNORECASE
 )
@@ -1373,6 +1379,10 @@ def drug_exposure(
         lead_in = before[-60:]
         lead_in = lead_in[lead_in.rfind(";") + 1 :]
         for dm in find_dates(lead_in, note_date):
+            if _SWITCHED_AT.search(lead_in[: dm.start]) and re.fullmatch(r"\s+to\s+", lead_in[dm.end :]):
+                # "switched 03/2021 to azathioprine": the switch starts it, and it goes on.
+                out["start"], out["start_precision"], out["start_cued"] = dm.value.isoformat(), dm.precision, True
+                break
             if after_drug and re.match(r"\s*\)?\s*,", lead_in[dm.end :]):
                 continue  # "belimumab since 08/2023, prednisone 5 mg": belimumab's start
             if re.search(r",\s+(?:to|and|who|which|now|here)\b", lead_in[dm.end :]):
@@ -1431,18 +1441,25 @@ def drug_exposure(
     if early and _STOPPED.search(window + " " + own[-40:]):
         out["duration_days"] = durations[0].days if durations else None
     # "AZA 2022-2024, switched to MMF in May 2024": the switch starts MMF.
-    switched_to = _SWITCHED_TO.search(own)
+    switched_to = _SWITCHED_TO.search(own) or _SWITCHED_AT_DATE.search(own)
     # "MMF ... was stopped the same day and azathioprine started": a stop
-    # joined on before this drug is the previous drug's.
-    stop_words = list(_STOPPED.finditer(own[-30:]))
+    # joined on before this drug is the previous drug's; so is the reason
+    # for a switch ("to azathioprine for GI intolerance (AZA continues)").
+    own_stops = re.sub(r"\b(?:for|due\s+to|because\s+of)\s+(?:\w+\s+){0,2}intoleran\w*", " ", own, flags=re.I)
+    stop_words = list(_STOPPED.finditer(own_stops[-30:]))
     stopped_before = (
         bool(stop_words)
         and not switched_to
-        and not re.search(r"\b(?:and|then|but)\b|[;,]", own[-30:][stop_words[-1].end() :])
+        and not re.search(r"\b(?:and|then|but)\b|[;,]", own_stops[-30:][stop_words[-1].end() :])
     )
     # "AZA since 11/2022 (switched from cellcept ...)": the drug switched from has ended.
     switched_from = bool(_SWITCHED_FROM.search(before[-30:]))
-    out["stopped"] = not held and bool(_STOPPED.search(window[:120]) or stopped_before or switched_from)
+    # The drug switched to, "for GI intolerance", carries the previous drug's reason, not a stop.
+    switch_target = bool(_SWITCHED_TO.search(before[-40:]) or _SWITCHED_AT_DATE.search(before[-40:]))
+    stop_word = _STOPPED.search(window[:120])
+    if stop_word and switch_target and _SWITCH_REASON.match(window):
+        stop_word = _STOPPED.search(window[:120], _SWITCH_REASON.match(window).end())
+    out["stopped"] = not held and bool(stop_word or stopped_before or switched_from)
     month_day = _STOPPED_MONTH_DAY.search(window[:120]) if out["stopped"] and out["end"] is None else None
     if month_day and note_date is not None:
         # "(stopped 04/20)" in a 2024 note: April 20 of the note's year (or the
