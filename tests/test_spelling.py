@@ -11,7 +11,7 @@ REPAIRED = [
     ("tacrolimis 3mg bid added 11/2022", "tacrolimus 3mg bid added 11/2022"),
     ("Mycophenylate 1 g BID", "Mycophenolate 1 g BID"),
     ("started METHOTREXATA 15 mg", "started METHOTREXATE 15 mg"),
-    ("prednisona 10 mg", "prednisone 10 mg"),
+    ("prednisome 10 mg", "prednisone 10 mg"),
 ]
 
 UNCHANGED = [
@@ -20,6 +20,7 @@ UNCHANGED = [
     "azathioprine 100 mg, mycophenolate stopped",
     "Headaches, hypertension and hyperlipidemia.",
     "belimumab (Benlysta) and golimumab for psoriatic arthritis",
+    "Prednisona 10 mg/day; Micofenolato 1 g",  # listed international names are names, not misspellings
 ]
 
 

@@ -47,10 +47,14 @@ def _closest(word: str) -> str | None:
     lower = word.lower()
     if lower in known:
         return None
+    # The nearest name wins: "prednisome" is prednisone, one letter off, not
+    # prednisona (a listed Spanish name), two off.
+    best: tuple[int, str] | None = None
     for name in by_shape.get((len(lower), lower[:2]), ()):
-        if sum(a != b for a, b in zip(lower, name, strict=True)) <= _allowed(len(name)):
-            return name
-    return None
+        distance = sum(a != b for a, b in zip(lower, name, strict=True))
+        if distance <= _allowed(len(name)) and (best is None or distance < best[0]):
+            best = (distance, name)
+    return best[1] if best else None
 
 
 def _in_case_of(name: str, word: str) -> str:
