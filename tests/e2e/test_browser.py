@@ -508,7 +508,10 @@ def finish(page, comment: str) -> None:
     key(page, "pv-confirm-rest").locator("button").click()
     wait_idle(page)
     fill(page, "pv-comment", comment)
-    key(page, "pv-det-save").locator("button").click()
+    wait_idle(page)
+    # While the app reruns after the comment, Streamlit can briefly show the
+    # outgoing button beside the new one: click the newest.
+    key(page, "pv-det-save").locator("button").last.click()
     key(page, "pv-unlock-reason").wait_for()
     wait_idle(page)
 
