@@ -1203,10 +1203,7 @@ def _other_reading(window: str, dates: list[DateMention], iso: str) -> date | No
             continue
         m = re.fullmatch(r"(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}", window[dm.start : dm.end])
         if m and int(m.group(1)) <= 12 and int(m.group(2)) <= 12 and m.group(1) != m.group(2):
-            try:
-                return dm.value.replace(month=dm.value.day, day=dm.value.month)
-            except ValueError:
-                return None
+            return _safe_swap(dm.value)
     return None
 
 
