@@ -206,6 +206,11 @@ def day_first_dates(enabled: bool) -> Iterator[None]:
         _DAY_FIRST.reset(token)
 
 
+def reading_day_first() -> bool:
+    """Whether the current block reads ambiguous dates day first (see :func:`day_first_dates`)."""
+    return _DAY_FIRST.get()
+
+
 def _own_date_day_first(text: str, note_date: date | None) -> bool:
     """Whether ``text`` holds the note's own date written day first ("08/04/2025" on 8 April)."""
     if note_date is None or note_date.day == note_date.month:

@@ -635,7 +635,7 @@ def _add_values(
                 if (
                     other is not None
                     and temporal.hints_day_first(text)
-                    and not temporal.writes_day_first(text, note_date)
+                    and not temporal.reading_day_first()  # this note's reading, set by extract()
                     and not temporal.shows_month_first(text, note_date)
                 ):
                     mention.attrs["birth_date_other"] = other.isoformat()
