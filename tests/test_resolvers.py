@@ -928,6 +928,7 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         "seizure d/o since age 12 after head trauma (MVA), on keppra, last sz 2009 - not lupus",
         "Headache last week - tension-type, resolved with acetaminophen; no visual change; not felt to be lupus.",
         "HA: migraine, better on propranolol - per neuro not lupus.",
+        "HA x3 d w/ purulent nasal d/c, maxillary tenderness - acute sinusitis, not lupus.",
         "Psych sx settling on Abilify per psychiatry (schizoaffective relapse, not lupus).",
         "I am not convinced this is a lupus flare: the rash may be miliaria rather than lupus.",
     ):

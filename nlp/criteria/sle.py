@@ -27,7 +27,7 @@ _DIAGNOSIS_DOUBT = re.compile(
 
 # Symptoms a note may say lupus did not cause ("migraine, not SLE").
 _SYMPTOM = r"(?:migraines?|headaches?|HA|seizures?|psychosis|neuropathy|rash|arthralgias?|fatigue|symptoms?|sx)"
-_NEURO_EVENT = r"(?:migraines?|headaches?|seizures?|sz|epilepsy|psychosis|stroke|neuropathy)"
+_NEURO_EVENT = r"(?:migraines?|headaches?|HA|seizures?|sz|epilepsy|psychosis|stroke|neuropathy)"
 # Between a symptom and "not lupus", a whole-disease diagnosis ("rash and
 # arthralgia: UCTD, not lupus") makes the denial the patient's, not the symptom's.
 _NO_DIAGNOSIS = (
