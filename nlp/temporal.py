@@ -230,7 +230,7 @@ _DAY_FIRST_LOCALE = re.compile(
     r"|\b(?P<gp>GP|NHS|(?i:Dear\s+colleague|general\s+practitioner|consultant\s+rheumatologist))\b"
     r"|(?P<ifcc>\bmmol/mol\b)"
     # British dosing and letter words: "500 mg bd", "reducing fortnightly", "Kind regards".
-    r"|\b(?P<usage>bd|tds|nocte|(?i:fortnightly|yours\s+sincerely|kind\s+regards))\b",
+    r"|\b(?P<usage>bd|BD|tds|TDS|nocte|mum|(?i:fortnightly|yours\s+sincerely|kind\s+regards))\b",
 )
 
 
@@ -242,7 +242,9 @@ def _day_first_locale(text: str) -> bool:
     kinds: set[str | None] = set()
     for m in _DAY_FIRST_LOCALE.finditer(text):
         kinds.add(m.lastgroup)  # each alternative is one named group
-        if len(kinds) >= 2:
+        # A British spelling and prednisolone are a writer's habits, not a
+        # place: with nothing else ("DOB 05/06/2007"), they leave it open.
+        if len(kinds) >= 2 and kinds != {"spelling", "pred"}:
             return True
     return False
 

@@ -814,6 +814,9 @@ CNS_CASES = [
          has("seizure", historical=True)),
     case("cns-differential-with-an-aside", "NPSLE (acute confusional state) vs hypercapnic encephalopathy - MRI ordered.",
          has("npsle", uncertain=True)),
+    case("cns-seizure-with-hypoglycemia-earlier-in-the-line",
+         "Severe hypoglycemia 12/2024: BG 38 at school with seizure, glucagon given by nurse.",
+         has("seizure", attrs={"attributed_to": "other"})),
 ]
 
 
@@ -1030,6 +1033,15 @@ PREGNANCY_CASES = [
          lacks("lactation")),
     case("preg-asks-about-inducing-lactation", "She asks about inducing lactation (OCP + domperidone, then pumping) to breastfeed the baby.",
          has("lactation", "breastfeed", hypothetical=True)),
+    case("preg-still-nursing-and-pumping", "Baby now 16 months. Still nursing at night and pumps once at work (~4 oz).",
+         has("lactation", "Still nursing"), has("lactation", "pumps once at work")),
+    case("preg-pumping-at-daycare", "9 mo postpartum, breastfeeding + pumping at daycare drop-off.",
+         has("lactation", "pumping at daycare")),
+    case("preg-nursing-home-is-no-lactation", "Lives in a nursing home; currently nursing home resident since 2022.",
+         lacks("lactation")),
+    case("preg-empty-box-covers-both-items", "[x] UPT today: NEGATIVE   [x] Nexplanon in place   [ ] Pregnant / lactating",
+         has("pregnancy", "Pregnant", negated=True), has("lactation", "lactating", negated=True)),
+    case("preg-sp-hyst", "PSH: s/p hyst (2014, fibroids), lap chole 2010.", has("not_childbearing", "s/p hyst")),
 ]
 
 
@@ -1434,6 +1446,19 @@ ANTIBODY_CASES = [
          has("pregnancy_test", attrs={"result": "negative"})),
     case("ab-repeat-with-its-result", "Repeat dsDNA neg; anti-histone 2.1 (H).",
          has("anti_dsdna", hypothetical=True, attrs={"result": "negative"})),
+    case("ab-method-in-parentheses-shares-the-result",
+         "Labs: anti-dsDNA positive 1:80 (Crithidia), anti-Sm negative, C4 low.",
+         has("anti_dsdna", "Crithidia", attrs={"result": "positive"}), has("anti_sm", attrs={"result": "negative"})),
+    case("ab-weak-positive-band-is-positive",
+         "Labs 11/12/24: dsDNA (ELISA) 34 IU/mL - weakly positive (neg <30, weak pos 30-60, pos >60).",
+         has("anti_dsdna", attrs={"result": "positive"})),
+    case("ab-table-under-a-dated-header-and-a-dob-line",
+         "Rheum clinic 01/10/2025 - M. Q-H, 29F, DOB: 03/14/1996\nLAB (collected 01/02/2025)   Result            Ref\n"
+         "Anti-dsDNA (EIA)             212 IU/mL  H      <30\nAnti-Sm                      38 U  H           <20\n"
+         "Anti-RNP                     112 U  H          <20\nAnti-histone                 0.4               <1.0",
+         has("anti_sm", attrs={"result": "positive"}), has("anti_dsdna", attrs={"result": "positive"})),
+    case("ab-no-need-to-repeat-is-no-negative", "Refer MFM. No need to repeat chromatin/Sm.",
+         has("anti_sm", negated=False)),
 ]
 
 
@@ -1832,6 +1857,29 @@ MEDICATION_CASES = [
          has("drug", "tacrolimus", attrs={"start": None, "doubted": True}), has("drug", "azathioprine", attrs={"start": "2023-01-01"})),
     case("med-not-taking-since-is-a-stop", "| CellCept 1000 mg BID | not taking since ~04/2025 (cost); took 09/2023-04/2025 | held |",
          has("drug", "CellCept", attrs={"start": "2023-09-01", "end": "2025-04-30"})),
+    case("med-never-took-the-drug-before-its-name",
+         "In retrospect she never took the azathioprine - she never filled it after reading about lymphoma risk.",
+         has("drug", "azathioprine", negated=ANY, attrs={"never_taken": True})),
+    case("med-course-in-a-year-is-given-then", "AZA course in 2023: records request unanswered; duration remains unclear.",
+         has("drug", "AZA", attrs={"start": "2023-01-01", "bare_date": True})),
+    case("med-name-then-not-since-is-a-stop", "Azathioprine 100 mg continuing (since 2/2023). CellCept not since 2021.",
+         has("drug", "CellCept", attrs={"end": "2021-12-31", "current": False})),
+    case("med-a-symptoms-length-is-not-the-drugs",
+         "44 y/o woman with SLE on anifrolumab (since 09/2024), brought by husband for 3 d of confusion.",
+         has("drug", "anifrolumab", attrs={"start": "2024-09-01", "duration_days": None})),
+    case("med-a-length-past-a-clause-break-after-since",
+         "28F w/ SLE on mycophenolate (since 06/2024), adm with severe HA x2 d, then GTC seizure.",
+         has("drug", "mycophenolate", attrs={"start": "2024-06-01", "duration_days": None})),
+    case("med-months-of-therapy-is-the-drugs", "AZA x 6 months of therapy, stopped 2023.",
+         has("drug", "AZA", attrs={"duration_days": 183})),
+    case("med-dates-and-doses-awaited-doubts-the-date",
+         "Rituximab was given at the Children's Hospital in 2024 - dates and doses awaited from their pharmacy.",
+         has("drug", "Rituximab", attrs={"start": None, "doubted": True})),
+    case("med-copied-forward-list-is-as-of-its-visit",
+         "MEDICATIONS (copied forward from 11/07/2023 visit, not yet reconciled):\n- azathioprine 50 mg BID\n"
+         "- prednisone 10 mg daily\nInterval hx: AZA stopped 12/5/2023 for leukopenia.",
+         has("drug", "azathioprine", attrs={"as_of": "2023-11-07"}), has("drug", "prednisone", attrs={"as_of": "2023-11-07"}),
+         has("drug", "AZA", historical=ANY, attrs={"as_of": None, "end": "2023-12-05"})),
 ]
 
 
@@ -1954,6 +2002,8 @@ AGE_RESOLVE_CASES = [
     pytest.param("Ms. K (b. 1988) with SLE.", "met", "1988", id="age-resolve-birth-year-in-parentheses"),
     pytest.param("She was born in 2007 in Manila.", "unknown", "2007", id="age-resolve-birth-year-either-side-of-18"),
     pytest.param("Pt 30 y/o, P2. Infant born 08/30/2024 at 39w.", "met", "30", id="age-resolve-infants-birth-date-ignored"),
+    pytest.param("Husband calls: pt (36 y/o) with 3 wks of new headaches.", "met", "36",
+                 id="age-resolve-relative-calling-is-the-informant"),
 ]
 
 
@@ -2197,6 +2247,8 @@ CHRONIC_CASES = [
          has("controlled_illness", attrs={"event_date": None})),
     case("ill-a1c-in-our-system", 'Diabetes followed by PCP - last A1c in our system 9.5% (07/2024), marked "uncontrolled".',
          has("hba1c", attrs={"a1c": 9.5, "event_date": "2024-07-01"})),
+    case("ill-cancer-named-then-its-stage", "58 y/o F, L breast IDC stage IIIA (ER+/HER2-), dx 09/2024. C3D1 dose-dense AC today.",
+         has("uncontrolled_illness", "IDC stage IIIA")),
 ]
 
 

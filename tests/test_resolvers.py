@@ -1559,6 +1559,20 @@ def test_refractory_lupus_not_yet_diagnosed_has_no_history_to_wait_for() -> None
     )
 
 
+def test_refractory_lupus_still_being_worked_up_has_no_history_to_wait_for() -> None:
+    """ "Probable SLE - not yet established. Start HCQ; prednisone taper": no activity stated, still not_met."""
+    day = date(2025, 2, 1)
+    treatment = [
+        drug("prednisone", "glucocorticoids", day, current=True),
+        drug("hydroxychloroquine", "not_counted", day, current=True),
+    ]
+    workup = mention("sle", "sle_diagnosis", text="SLE", is_uncertain=True)
+    assert statuses([*treatment, workup])["refractory_active_disease"] == "not_met"
+    # Diagnosed lupus on the same two drugs, activity unstated: the history may be elsewhere.
+    diagnosed = mention("sle", "sle_diagnosis", text="SLE")
+    assert statuses([*treatment, diagnosed])["refractory_active_disease"] == "unknown"
+
+
 def test_refractory_an_imprecise_stop_on_the_window_edge_is_undecided() -> None:
     """Screening 2025-02-11 (window from 2023-02-11): MMF stopped "spring 2023"
     is 19 days in the window if 1 March, 110 if 31 May."""
@@ -1655,7 +1669,12 @@ def test_a_postpartum_note_speaks_of_the_pregnancy_that_ended() -> None:
     assert pregnancy_status([delivered, again, not_feeding]) == "met"
     # An undated delivery told beside the postpartum state: "PPD3 s/p urgent C/S at 33w1d".
     told = mention(
-        "postpartum", "pregnant_or_lactating", note_date=day, text="C/S", start=20, sentence="PPD3 s/p urgent C/S at 33w1d"
+        "postpartum",
+        "pregnant_or_lactating",
+        note_date=day,
+        text="C/S",
+        start=20,
+        sentence="PPD3 s/p urgent C/S at 33w1d",
     )
     assert pregnancy_status([told, trimester, not_feeding]) == "not_met"
     # "G2P1001 at 22w3d ... Prior pregnancy 2020 - term SVD": an undated delivery noun is no recent delivery.
@@ -1679,7 +1698,9 @@ def test_only_ever_on_hydroxychloroquine_settles_a_pending_history() -> None:
 
 
 def test_a_date_of_birth_that_reads_both_ways_decides_only_when_both_agree() -> None:
-    dob = mention("date_of_birth", "age_18_or_older", attrs={"birth_date": "2007-01-06", "birth_date_other": "2007-06-01"})
+    dob = mention(
+        "date_of_birth", "age_18_or_older", attrs={"birth_date": "2007-01-06", "birth_date_other": "2007-06-01"}
+    )
     # 6 January 2007: 18 on 2025-03-01; 1 June 2007: 17.
     assert statuses([dob])["age_18_or_older"] == "unknown"
     both_adult = replace(dob, attrs={"birth_date": "1990-01-06", "birth_date_other": "1990-06-01"})
@@ -1691,7 +1712,11 @@ def test_a_date_of_birth_that_reads_both_ways_decides_only_when_both_agree() -> 
 def test_a_bare_lupus_that_is_plainly_the_patients_disease_counts_beside_a_relatives() -> None:
     sister = mention("sle", "sle_diagnosis", text="lupus", is_family=True, sentence="FHx: sister (31) also has lupus.")
     own = mention(
-        "sle", "sle_diagnosis", text="lupus", start=30, sentence="35yo F w/ lupus (arthritis, leukopenia, anti-dsDNA pos)."
+        "sle",
+        "sle_diagnosis",
+        text="lupus",
+        start=30,
+        sentence="35yo F w/ lupus (arthritis, leukopenia, anti-dsDNA pos).",
     )
     assert statuses([sister, own])["sle_diagnosis"] == "met"
     vague = replace(own, sentence="Reassured re: lupus.")
@@ -1735,7 +1760,12 @@ def test_an_attestation_is_the_notes_last_word_on_activity() -> None:
     ]
     resident = mention("disease_active", "refractory_active_disease", note_id="B", start=40)
     attending = mention(
-        "disease_active", "refractory_active_disease", note_id="B", start=300, is_uncertain=True, attrs={"attestation": True}
+        "disease_active",
+        "refractory_active_disease",
+        note_id="B",
+        start=300,
+        is_uncertain=True,
+        attrs={"attestation": True},
     )
     assert statuses([*base, resident])["refractory_active_disease"] == "met"
     assert statuses([*base, resident, attending])["refractory_active_disease"] == "unknown"
@@ -1802,6 +1832,127 @@ def test_an_attestations_renal_status_is_the_notes() -> None:
     # with one, the resident's carried-forward remission no longer counts at all.
     earlier_flare = replace(flare, start=10, attrs={"classes": ["IV"]})
     assert statuses([earlier_flare, hpi])["active_severe_lupus_nephritis"] == "not_met"
-    assert statuses([replace(earlier_flare, attrs={"classes": ["IV"], "attestation": True}), hpi])[
-        "active_severe_lupus_nephritis"
-    ] == "met"
+    assert (
+        statuses([replace(earlier_flare, attrs={"classes": ["IV"], "attestation": True}), hpi])[
+            "active_severe_lupus_nephritis"
+        ]
+        == "met"
+    )
+
+
+def test_a_later_never_taken_withdraws_the_med_lists_that_showed_the_drug() -> None:
+    steroid = drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True)
+    benlysta = drug("belimumab", "immunosuppressives", date(2025, 2, 1), start="2023-01-01", current=True)
+    listed = drug("azathioprine", "immunosuppressives", date(2024, 1, 10), start="2023-06-01", current=True)
+    never = drug("azathioprine", "immunosuppressives", date(2025, 2, 1), never_taken=True)
+    assert _refractory(steroid, benlysta, listed) == "met"
+    assert _refractory(steroid, benlysta, listed, never) == "not_met"
+    # Taken after the note that said it never was: that use counts.
+    later = drug("azathioprine", "immunosuppressives", date(2025, 2, 20), start="2024-10-01", current=True)
+    never_before = replace(never, note_date=date(2024, 9, 1), note_id="N-early")
+    assert _refractory(steroid, benlysta, never_before, later) == "met"
+
+
+def test_a_copied_forward_med_list_tells_the_use_of_its_own_visit() -> None:
+    """AZA started 10/10/2023 in a list copied from 11/07/2023, stopped 12/05/2023: 56 days, not 8 months."""
+    screen = date(2024, 6, 25)
+    steroid = drug("prednisone", "glucocorticoids", screen, current=True)
+    mmf = drug("mycophenolate", "immunosuppressives", screen, start="2024-01-09", current=True)
+    copied = drug("azathioprine", "immunosuppressives", screen, start="2023-10-10", current=True, as_of="2023-11-07")
+    stop = drug("azathioprine", "immunosuppressives", screen, end="2023-12-05", stopped=True)
+    active = mention("disease_active", "refractory_active_disease", note_date=screen)
+    result = resolve_patient("P1", [steroid, mmf, copied, stop, active], screen, note_count=2).criteria
+    assert result["refractory_active_disease"].status == "not_met"
+    unmarked = replace(copied, attrs={k: v for k, v in copied.attrs.items() if k != "as_of"})
+    result = resolve_patient("P1", [steroid, mmf, unmarked, stop, active], screen, note_count=2).criteria
+    assert result["refractory_active_disease"].status == "met"
+
+
+def test_quiet_outside_the_kidneys_is_not_quiet_disease() -> None:
+    steroid = drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True)
+    mmf = drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-02-01", current=True)
+    tac = drug("tacrolimus", "immunosuppressives", date(2025, 2, 1), start="2024-06-20", current=True)
+    quiet = mention(
+        "disease_inactive",
+        "refractory_active_disease",
+        text="SLE quiet",
+        sentence="Rheum: extrarenal SLE quiet; renal disease active.",
+    )
+    class_v = mention("ln_class", "active_severe_lupus_nephritis", text="class V LN", attrs={"classes": ["V"]})
+    assert statuses([steroid, mmf, tac, quiet, class_v])["refractory_active_disease"] == "met"
+    whole = replace(quiet, sentence="Rheum: SLE quiet; no renal activity.")
+    assert statuses([steroid, mmf, tac, whole])["refractory_active_disease"] == "not_met"
+
+
+def test_an_assessment_that_leaves_the_flare_open_leaves_activity_open() -> None:
+    steroid = drug("prednisone", "glucocorticoids", date(2025, 2, 1), current=True)
+    mmf = drug("mycophenolate", "immunosuppressives", date(2025, 2, 1), start="2023-02-01", current=True)
+    rtx = drug("belimumab", "immunosuppressives", date(2025, 2, 1), start="2024-02-01", current=True)
+    sentence = "Lupus flare vs acute parvovirus B19 arthritis - cannot distinguish today."
+    arthritis = mention("disease_active", "refractory_active_disease", text="polyarthritis", start=10)
+    flare = mention(
+        "disease_active",
+        "refractory_active_disease",
+        text="Lupus flare",
+        start=80,
+        is_uncertain=True,
+        sentence=sentence,
+    )
+    assert statuses([steroid, mmf, rtx, arthritis])["refractory_active_disease"] == "met"
+    assert statuses([steroid, mmf, rtx, arthritis, flare])["refractory_active_disease"] == "unknown"
+    # "possible serositis flare vs cardiogenic; no synovitis, no rash": absent findings close nothing.
+    no_synovitis = mention("disease_active", "refractory_active_disease", text="synovitis", start=120, is_negated=True)
+    doubted = replace(flare, start=10, sentence="possible lupus serositis flare vs cardiogenic, undetermined; no synovitis")
+    assert statuses([steroid, mmf, rtx, doubted, no_synovitis])["refractory_active_disease"] == "unknown"
+
+
+def test_not_planning_pregnancy_is_no_statement_that_she_is_not_pregnant() -> None:
+    plans = mention(
+        "pregnancy_topic",
+        "pregnant_or_lactating",
+        text="pregnancy",
+        is_negated=True,
+        sentence="On Mirena, not planning pregnancy; no pregnancy test this visit.",
+    )
+    assert statuses([plans])["pregnant_or_lactating"] == "unknown"
+    denies = replace(plans, sentence="Denies pregnancy; LMP 2 weeks ago.")
+    assert statuses([denies])["pregnant_or_lactating"] == "not_met"
+
+
+def test_a_later_sentence_of_the_same_note_gives_the_seizures_cause() -> None:
+    event = mention("seizure", "active_severe_cns_lupus", text="GTC seizure", start=10)
+    cause = mention("seizure", "active_severe_cns_lupus", text="Seizure", start=90, attrs={"attributed_to": "other"})
+    assert statuses([event])["active_severe_cns_lupus"] == "met"
+    assert statuses([event, cause])["active_severe_cns_lupus"] == "not_met"
+    # A cause given before the event is about an earlier one.
+    earlier = replace(cause, start=0)
+    later_event = replace(event, start=50)
+    assert statuses([earlier, later_event])["active_severe_cns_lupus"] == "met"
+
+
+def test_a_date_of_birth_another_note_can_read_settles_the_ambiguous_one() -> None:
+    uk_letter = mention(
+        "date_of_birth",
+        "age_18_or_older",
+        note_date=date(2024, 11, 14),
+        note_id="N1",
+        attrs={"birth_date": "2007-06-01"},
+    )
+    later = mention(
+        "date_of_birth",
+        "age_18_or_older",
+        note_date=date(2025, 2, 20),
+        note_id="N2",
+        attrs={"birth_date": "2007-01-06", "birth_date_other": "2007-06-01"},
+    )
+    assert statuses([later])["age_18_or_older"] == "unknown"
+    assert statuses([uk_letter, later])["age_18_or_older"] == "not_met"
+
+
+def test_proteinuria_with_nephritis_being_sought_is_open() -> None:
+    upcr = mention("proteinuria", "active_severe_lupus_nephritis", text="UPCR", attrs={"protein_g": 1.4})
+    sought = mention(
+        "lupus_nephritis", "active_severe_lupus_nephritis", text="lupus nephritis", start=40, is_hypothetical=True
+    )
+    assert statuses([upcr])["active_severe_lupus_nephritis"] == "not_met"
+    assert statuses([upcr, sought])["active_severe_lupus_nephritis"] == "unknown"

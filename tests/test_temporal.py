@@ -177,3 +177,10 @@ def test_one_day_first_convention_is_a_hint_not_a_decision() -> None:
     assert hints_day_first("On prednisolone 5 mg. DOB 05/06/2007.")
     assert not writes_day_first("On prednisolone 5 mg. DOB 05/06/2007.")
     assert not hints_day_first("On prednisone 5 mg. DOB 05/06/2007.")
+
+
+def test_a_british_spelling_and_prednisolone_are_habits_not_a_place() -> None:
+    habits = "Transition clinic (paediatric to adult). Followed by haematology. Prednisolone 5 mg. DOB 05/06/2007."
+    assert not writes_day_first(habits)
+    assert writes_day_first(habits + " Mycophenolate 1 g BD.")  # a usage with them decides
+    assert writes_day_first("Seen with mum. Prednisolone 10 mg. DOB 04/09/2007.")

@@ -78,6 +78,17 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     if dobs:
         m = dobs[-1]
         other = m.attrs.get("birth_date_other")
+        # "DOB 04/09/2007" in a letter that reads dates day first, and again in
+        # a later one with no such sign: the note that can tell settles it.
+        settled = [
+            d
+            for d in dobs
+            if other and not d.attrs.get("birth_date_other") and d.attrs["birth_date"] in (m.attrs["birth_date"], other)
+        ]
+        if settled:
+            m, other = settled[-1], None
+            dobs = [d for d in dobs if d is not m] + [m]
+            years = _years_between(date.fromisoformat(m.attrs["birth_date"]), ctx.screening_date)
         other_years = _years_between(date.fromisoformat(other), ctx.screening_date) if other else years
         if (other_years >= 18) != (years >= 18):
             # A date of birth that reads both ways, in a note that shows no

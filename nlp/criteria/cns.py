@@ -104,7 +104,7 @@ _EXPLAINED_WITHIN_DAYS = 60
 
 
 def _explained_later(m: Mention, neuro: list[Mention]) -> bool:
-    """Whether a later note soon after explains ``m`` by another cause.
+    """Whether a later note soon after, or a later sentence of its own note, explains ``m`` by another cause.
 
     ED note: "GTC seizure, no prior seizures"; neurology three days later:
     "provoked seizure due to hyponatremia; not NPSLE". The work-up that
@@ -122,7 +122,17 @@ def _explained_later(m: Mention, neuro: list[Mention]) -> bool:
             and not n.is_hypothetical
         )
 
-    return any(
+    # "GTC seizure on HD2 ... Seizure attributed to alcohol withdrawal": the
+    # same note's later sentence gives the cause of the event it told.
+    same_note_cause = "attributed_to" not in m.attrs and any(
+        n.note_id == m.note_id
+        and n.start > m.start
+        and n.concept == m.concept
+        and n.attrs.get("attributed_to") == "other"
+        and not (n.is_family or n.is_hypothetical or n.is_negated)
+        for n in neuro
+    )
+    return same_note_cause or any(
         soon_after(n)
         and (
             (n.concept == "npsle" and n.is_negated and not n.is_historical)

@@ -218,7 +218,11 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         m = (nephrotic + sediment)[-1]
         return done("unknown", f'Renal findings without a nephritis diagnosis: "{m.text}" ({where(m)}).', [])
     awaited = [m for m in renal if m.concept == "renal_biopsy" and not _classes(m) and _AWAITED.search(m.sentence)]
-    if significant and (awaited or any(m.concept == "renal_biopsy" for m in pending_renal)):
+    # "UPCR 1.4 g/g ... Dr. O. wants to check for lupus nephritis": nephritis is sought.
+    sought = [
+        m for m in renal if m.concept == "lupus_nephritis" and m.is_hypothetical and not (m.is_negated or m.is_family)
+    ]
+    if significant and (awaited or sought or any(m.concept == "renal_biopsy" for m in pending_renal)):
         # "UPCR 1.3 g/g; renal biopsy scheduled 12/02", "Renal biopsy 07/08 -
         # pathology pending": nephritis is being sought.
         m = significant[-1]

@@ -66,6 +66,15 @@ def _the_ended_pregnancy(m: Mention, delivered: date | None) -> bool:
     return not weeks or weeks * 7 > (m.note_date - delivered).days
 
 
+# "On Mirena, not planning pregnancy": a plan denied, not a pregnancy.
+_NO_PLANS = re.compile(
+    r"\b(?:not|no|isn't|is\s+not|doesn't|does\s+not)\s+(?:currently\s+)?(?:planning|plans?\s+(?:for|of)|"
+    r"trying\s+(?:for|to\s+conceive)|desir\w*|want\w*|wish\w*|interested\s+in)\s+"
+    r"(?:a\s+|another\s+|any\s+)?(?:future\s+|further\s+)?pregnan",
+    re.IGNORECASE,
+)
+
+
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether pregnancy or lactation excludes the patient."""
     rules = ctx.protocol["pregnancy"]
@@ -110,7 +119,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
                 pregnant, not_pregnant = None, m
         elif m.concept == "postpartum" and not m.is_negated:
             pregnant, not_pregnant = None, m
-        elif m.concept == "pregnancy_topic" and m.is_negated:
+        elif m.concept == "pregnancy_topic" and m.is_negated and not _NO_PLANS.search(m.sentence or ""):
             # "denies pregnancy": a topic mention only speaks when negated.
             pregnant, not_pregnant = None, m
         elif m.concept == "not_lactating" and not m.is_negated:

@@ -63,7 +63,8 @@ def _usable(m: Mention) -> bool:
 def exposure_interval(m: Mention, ctx: Context) -> Interval | None:
     """The interval of use a single drug mention documents, if any."""
     a = m.attrs
-    note_day = m.note_date or ctx.screening_date
+    # A med list copied forward from an earlier visit tells that visit's use.
+    note_day = date.fromisoformat(a["as_of"]) if a.get("as_of") else m.note_date or ctx.screening_date
     start = date.fromisoformat(a["start"]) if a.get("start") else None
     end = date.fromisoformat(a["end"]) if a.get("end") else None
     duration = a.get("duration_days")
@@ -230,6 +231,18 @@ def days_in_window(spans: list[tuple[date, date]], lo: date, hi: date) -> int:
     return total
 
 
+_UNDECIDED = re.compile(r"\b(?:undetermined|undecided|indeterminate)\b|\b(?:vs\.?|versus)\s", re.IGNORECASE)
+_DIFFERENTIAL = re.compile(
+    r"\b(?:vs\.?|versus)\s|\b(?:cannot|can't|unable\s+to)\s+(?:distinguish|tell|differentiate)|\bunclear\s+(?:whether|if)\b",
+    re.IGNORECASE,
+)
+# "extrarenal SLE quiet; renal disease active": quiet outside one organ is not quiet disease.
+_PARTIAL_QUIET = re.compile(
+    r"\b(?:extra-?\s?renal|non-?\s?renal|extra-?\s?cutaneous)\s+(?:SLE|lupus|disease)?\s*(?:is\s+)?(?:quiet|quiescent|inactive|controlled)",
+    re.IGNORECASE,
+)
+
+
 def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Mention | None]:
     """Whether the latest notes document active disease (None: not stated, or left open by a later note)."""
     events: list[tuple[Mention, bool]] = []
@@ -241,7 +254,7 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
             continue
         if m.concept == "disease_active" and not m.is_historical:
             events.append((m, not m.is_negated))
-        elif m.concept == "disease_inactive" and not m.is_negated:
+        elif m.concept == "disease_inactive" and not m.is_negated and not _PARTIAL_QUIET.search(m.sentence):
             events.append((m, False))
         elif m.concept == "disease_inactive" and not m.is_historical and _denies_inactivity(m):
             # "not in remission", "no longer quiescent": active disease.
@@ -287,11 +300,37 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
         and not (m.is_negated or m.is_family or m.is_hypothetical or m.is_historical)
         and (
             (m.note_date or date.min) > last_day
-            or (not any_active and m.note_id == events[-1][0].note_id and sort_key(m) > sort_key(events[-1][0]))
+            or (
+                not any_active
+                and m.note_id == events[-1][0].note_id
+                # "possible serositis flare vs cardiogenic; no synovitis, no rash":
+                # findings noted absent do not close the question the note left open.
+                and (
+                    sort_key(m) > sort_key(events[-1][0])
+                    or (all(e.is_negated for e, _ in last_note) and _UNDECIDED.search(m.sentence))
+                )
+            )
         )
     ]
     if open_since:
         return None, open_since[-1]
+    if any_active:
+        # "10 days of polyarthritis ... Lupus flare vs acute parvovirus
+        # arthritis - cannot distinguish today": the assessment after the
+        # findings leaves open whether they are lupus.
+        last_active = max((e for e, active in last_note if active), key=sort_key)
+        differential = [
+            m
+            for m in mentions
+            if m.concept == "disease_active"
+            and m.is_uncertain
+            and not (m.is_negated or m.is_family or m.is_hypothetical or m.is_historical)
+            and m.note_id == last_active.note_id
+            and sort_key(m) > sort_key(last_active)
+            and _DIFFERENTIAL.search(m.sentence)
+        ]
+        if differential:
+            return None, differential[-1]
     if any_active:
         return True, next(m for m, active in reversed(last_note) if active)
     return False, last_note[-1][0]
@@ -339,8 +378,15 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     by_drug: dict[str, list[Interval]] = {}
     undated: set[str] = set()  # past use the notes give no dates for
     doubted: set[str] = set()  # use whose dates or length the notes themselves doubt
+    # "In retrospect she never took the azathioprine ... never filled it":
+    # the med lists that showed it before are withdrawn.
+    never_taken = {
+        m.attrs["drug"]: sort_key(m)
+        for m in sorted(drugs, key=sort_key)
+        if m.attrs.get("never_taken") and not m.is_family
+    }
     for m in sorted(drugs, key=sort_key):
-        if not _usable(m):
+        if not _usable(m) or sort_key(m) < never_taken.get(m.attrs["drug"], sort_key(m)):
             continue
         iv = exposure_interval(m, ctx)
         if iv is not None and _retells_ended_trial(iv, by_drug.get(m.attrs["drug"], [])):
@@ -516,7 +562,9 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         return result("unknown", detail + " The treatment history is too vague to judge; review needed.", evidence)
     if history_shown and (not enough or not has_steroid):
         return result("not_met", detail, evidence)
-    if not named and not has_sle and not vague_history and active is True:
+    # "probable SLE - not yet established; start HCQ": lupus still being worked up.
+    in_workup = any(m.concept == "sle" and m.is_uncertain and not m.is_negated and not m.is_family for m in mentions)
+    if not named and not has_sle and not vague_history and (active is True or in_workup):
         # "Malar rash and synovitis x2 wk; prednisone 20 mg; rheumatology
         # referral": a first presentation of lupus not yet diagnosed has no
         # treatment history to wait for (a bare refill call is still too thin).

@@ -168,6 +168,39 @@ def attestation_start(text: str) -> int | None:
     return found.start() if found else None
 
 
+# "MEDICATIONS (copied forward from 11/07/2023 visit, not yet reconciled):":
+# the list that follows tells what was taken then, not today.
+_COPIED_FORWARD = re.compile(
+    r"\b(?:copied|carried|pulled|brought)\s+(?:forward|over)\s+from\s+(?:the\s+)?(?:(?:last\s+)?(?:visit|note)\s+)?"
+    r"(?:of\s+|on\s+|dated\s+)?",
+    re.IGNORECASE,
+)
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
+
+
+def copied_forward_blocks(text: str, note_date: date | None) -> list[tuple[int, int, date]]:
+    """``(start, end, as_of)`` of each block a note says it copied from an earlier, dated note.
+
+    The block runs from the marker to the end of its line and over the list
+    items right below it.
+    """
+    blocks = []
+    for m in _COPIED_FORWARD.finditer(text):
+        dated = temporal.find_dates(text[m.end() : m.end() + 25], note_date)
+        if not dated or dated[0].start > 0 or dated[0].precision == "year":
+            continue
+        as_of = dated[0].value
+        if note_date is not None and as_of >= note_date:
+            continue
+        end = text.find("\n", m.end())
+        end = len(text) if end < 0 else end
+        while end < len(text) and _LIST_ITEM.match(text, end + 1):
+            nxt = text.find("\n", end + 1)
+            end = len(text) if nxt < 0 else nxt
+        blocks.append((m.start(), end, as_of))
+    return blocks
+
+
 def _quoted_in_error(span: Span, text: str) -> bool:
     """Whether the span is a quoted entry that its own sentence says was made in error."""
     before = text[span.start_char - 1 : span.start_char]
@@ -179,6 +212,9 @@ def _quoted_in_error(span: Span, text: str) -> bool:
         and after in _QUOTES
         and bool(_IN_ERROR.search(span.sent.text))
     )
+
+
+_SECOND_ITEM_OF_EMPTY_BOX = re.compile(r"(?:\[[ \t]\]|\u2610|\u25a1)[ \t]*[A-Za-z][\w-]*[ \t]*(?:/|or|&)[ \t]*$")
 
 
 def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) -> dict[str, bool]:
@@ -196,6 +232,9 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
         for cue_end in cue_ends
     ):
         quals["is_negated"] = False
+    if _SECOND_ITEM_OF_EMPTY_BOX.search(text, max(0, span.start_char - 60), span.start_char):
+        # "[ ] Pregnant / lactating": an empty box leaves both items unticked.
+        quals["is_negated"] = True
     if _quoted_in_error(span, text):
         # 'the ED note lists "seizure"; ... this was entered in error (wrong patient)'.
         quals["is_negated"] = True
@@ -379,6 +418,7 @@ def _extract(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, fl
     spans = _drop_nested(sorted(doc.spans[SPAN_GROUP], key=lambda s: (s.start_char, -s.end_char)), index)
     text = doc.text  # spaCy rebuilds it from the tokens on every access
     attested_from = attestation_start(text)
+    copied = copied_forward_blocks(text, note.note_date)
     mentions: list[Mention] = []
     for span in spans:
         category = span.label_
@@ -410,6 +450,9 @@ def _extract(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, fl
             mention.attrs["lookalike"] = meta["lookalike"]
         if attested_from is not None and span.start_char > attested_from:
             mention.attrs["attestation"] = True
+        for start, end, as_of in copied:
+            if start <= span.start_char < end:
+                mention.attrs["as_of"] = as_of.isoformat()
         mentions.append(mention)
     _add_values(mentions, spans, doc, note.note_date, cutoffs, index)
     mentions.extend(_medication_lists(doc, note))
@@ -520,6 +563,24 @@ def _same_sentence_neighbours(
     return left, right
 
 
+def _method_aside(mentions: list[Mention], i: int, text: str) -> int | None:
+    """The index of the test whose method mention ``i`` names in parentheses, if it does.
+
+    "anti-dsDNA positive 1:80 (Crithidia)" shares the first result; in
+    "anti-dsDNA (Crithidia) positive" the first mention has none to share.
+    """
+    m = mentions[i]
+    if not (text[: m.start].rstrip().endswith("(") and text[m.end :].lstrip().startswith(")")):
+        return None
+    for j in range(i - 1, -1, -1):
+        prev = mentions[j]
+        if prev.sentence != m.sentence or prev.start >= m.start:
+            break
+        if prev.concept == m.concept:
+            return j
+    return None
+
+
 def _add_values(
     mentions: list[Mention],
     spans: list[Span],
@@ -555,7 +616,12 @@ def _add_values(
                 after = column[0]
             panel = partial(values.panel_cutoff, text, span.start_char) if kind == "antibody" else None
             result = None if in_score else values.read_postfix_result(after, cutoff, panel)
-            if result is None and not in_score and kind == "antibody":
+            method_of = _method_aside(mentions, i, text) if kind == "antibody" and result is None else None
+            if method_of is not None and antibody_results.get(method_of) is not None:
+                # "anti-dsDNA positive 1:80 (Crithidia), anti-Sm negative": the
+                # aside names the first test's method and shares its result.
+                result = antibody_results.get(method_of)
+            elif result is None and not in_score and kind == "antibody":
                 result = _result_below(text, span, spans, i, cutoff) or values.panel_list_result(
                     text, span.start_char, span.end_char
                 )

@@ -387,6 +387,9 @@ _BAND_POSITIVE = re.compile(r"\bpos(?:itive)?\s*[:=]?\s*(>=|\u2265|>)\s*(\d+(?:\
 _BAND_POSITIVE_AFTER = re.compile(
     r"(>=|\u2265|>)\s*(\d+(?:\.\d+)?)\s*(?:[A-Za-z/]+\s*)?(?:[:=]\s*)?pos(?:itive)?\b", re.IGNORECASE
 )
+_BAND_WEAK_POSITIVE = re.compile(
+    r"\bweak(?:ly)?\s*pos(?:itive)?\s*[:=]?\s*(\d+(?:\.\d+)?)\s*[-\u2013]\s*(\d+(?:\.\d+)?)", re.IGNORECASE
+)
 _BAND_NEGATIVE = re.compile(r"\bneg(?:ative)?\s*[:=]?\s*(<=|\u2264|<)\s*(\d+(?:\.\d+)?)", re.IGNORECASE)
 
 
@@ -397,6 +400,10 @@ def _banded_result(value: float, tail: str) -> tuple[str, str] | None:
     positive; otherwise anything above the negative band is.
     """
     band = tail.split("\n", 1)[0]
+    weak = _BAND_WEAK_POSITIVE.search(band)
+    if weak and float(weak.group(1)) <= value <= float(weak.group(2)):
+        # "(neg <30, weak pos 30-60, pos >60)": a weak positive is positive.
+        return ("positive", f"weak positive band {weak.group(1)}-{weak.group(2)}")
     pos = _BAND_POSITIVE.search(band) or _BAND_POSITIVE_AFTER.search(band)
     if pos:
         limit = float(pos.group(2))
@@ -705,6 +712,10 @@ def flowsheet_cell(text: str, start: int, end: int, note_date: date | None) -> t
         above_start = text.rfind("\n", 0, pos) + 1
         above = text[above_start:pos]
         dates = [d for d in find_dates(above, note_date) if note_date is None or d.value <= note_date]
+        if len(dates) == 1 or re.search(r"\b(?:DOB|D\.O\.B|born)\b", above, re.IGNORECASE):
+            # "LAB (collected 06/02/2025)   Result   Ref": the table's own header
+            # dates it once; a line with a birth date heads no columns.
+            return None
         # A header is dates under a short label, not a sentence that holds two dates.
         if len(dates) >= 2 and len(re.findall(r"[A-Za-z]{2,}", _strip_spans(above, dates))) <= 4:
             if len(dates) != len(cells):
@@ -957,6 +968,8 @@ _DOUBTED_AFTER = re.compile(
     r"[^.;\n]{0,50}?\b(?:cannot|can't|could\s+not|unable\s+to)\s+(?:recall|remember|say)\s+(?:which|what|the\s+exact)\s+"
     r"(?:month|date|day|year)|[^.;\n]{0,50}?\b(?:unsure|not\s+sure)\s+(?:of\s+)?(?:which|the\s+exact)\s+(?:month|date)"
     # "'started last year sometime' per pt - unsure of dates or gaps".
+    # "given at the Children's Hospital in 2024 - dates and doses awaited".
+    r"|[^.;\n]{0,10}?\b(?:exact\s+)?(?:dates?|timing)\s+(?:and\s+doses?\s+)?(?:awaited|pending|unknown|not\s+(?:known|available|documented)|to\s+follow|requested)\b"
     r"|[ \t]*some\s?time\b|[^.;\n]{0,50}?\b(?:unsure|not\s+sure|uncertain)\s+(?:of|about)\s+(?:the\s+)?(?:exact\s+)?(?:dates?|timing)\b",
     re.IGNORECASE,
 )
@@ -969,6 +982,12 @@ _SWITCH_REASON = re.compile(r"^\s*(?:\([^()]*\)\s*)?(?:for|due\s+to|because\s+of
 _SWITCHED_FROM = re.compile(
     r"\b(?:switched|changed|transitioned|converted|moved)\s+(?:over\s+)?from\s*$", re.IGNORECASE
 )
+# "on anifrolumab, brought in for 3 d of confusion": a symptom's length, not the drug's.
+_SYMPTOM_LENGTH = re.compile(
+    r"\s+of\s+(?!(?:therapy|treatment|tx|use|it|the\s+drug|dosing|infusions?|injections?|doses?)\b)[a-z]", re.IGNORECASE
+)
+# "AZA course in 2023", "a trial during 2022": given within that time, not begun then.
+_COURSE_IN = re.compile(r"\W{0,3}(?:course|trial)\s+(?:in|during)\s+$", re.IGNORECASE)
 _AT_ONE_POINT = re.compile(r"^\W{0,3}(?:at\s+(?:one|some)\s+(?:point|stage)|at\s+some\s+time)\b", re.IGNORECASE)
 _VAGUE_LENGTH = re.compile(r"\bfor\s+(?:a\s+(?:while|bit|time)|some\s+time|a\s+period)\b", re.IGNORECASE)
 _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+two|or\s+so)\b|\?", re.IGNORECASE)
@@ -976,7 +995,9 @@ _HEDGED_LENGTH = re.compile(r"\b(?:maybe|perhaps|thinks|not\s+sure|unsure|or\s+t
 _SINCE_BEFORE = re.compile(r"\bsince\s*$", re.IGNORECASE)
 # "CellCept | not taking since ~04/2025 (cost)": the date is the stop, not a start.
 _STOPPED_SINCE = re.compile(
-    r"\b(?:not\s+(?:taking|on)|off|stopped|no\s+longer\s+(?:taking|on))\b[^.;|\n]{0,20}?\bsince\s*~?\s*$", re.IGNORECASE
+    # "CellCept not since 2021": the drug's name, then "not since".
+    r"\b(?:not\s+(?:taking|on)|off|stopped|no\s+longer\s+(?:taking|on))\b[^.;|\n]{0,20}?\bsince\s*~?\s*$|^\W{0,3}not\s+since\s*~?\s*$",
+    re.IGNORECASE,
 )
 
 
@@ -1076,6 +1097,11 @@ _DOSE_NUMBER = re.compile(
 )
 _NEVER_TAKEN_IT = re.compile(
     r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:it|them|this|the\s+drug)\b",
+    re.IGNORECASE,
+)
+# "In retrospect she never took the azathioprine": the drug named after the denial.
+_NEVER_TOOK_THE = re.compile(
+    r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:the|her|his|any)?\s*$",
     re.IGNORECASE,
 )
 # "the Benlysta plan above is carried over from December; it was never started":
@@ -1330,7 +1356,7 @@ def drug_exposure(
             # Not "MTX (06/2023-)" (open range) nor "MMF -> AZA 03/2025" (a switch).
             out["bare_date"] = (
                 not _START_CUE.search(lead)
-                and not lead.strip(" \t:,(-")
+                and (not lead.strip(" \t:,(-") or bool(_COURSE_IN.match(lead)))
                 and not re.match(r"\s*[-\u2013]\s*(?:\)|$|present|now|current|ongoing|today)", window[dm.end :], re.I)
                 and not _SWITCHED_TO.search(before)
             )
@@ -1394,7 +1420,14 @@ def drug_exposure(
         for d in durations
         if not _AT_TIME_POINT.search(window[max(0, d.start - 20) : d.start])
         and not _GESTATION_AFTER.match(window, d.end)
+        and not _SYMPTOM_LENGTH.match(window, d.end)
     ]
+    if out["ongoing"] and dates:
+        # "on mycophenolate (since 06/2024), adm with severe HA x2 d": past the
+        # start and a clause break, a length is another thing's.
+        durations = [
+            d for d in durations if not re.search(r"[,;]|\bwith\b", window[dates[0].end : max(d.start, dates[0].end)])
+        ]
     # "4 pens = 28-day supply: filled 06/02/23, 07/05/23, 09/12/23": each fill
     # lasts the supply; use runs from the first fill to the last one's end.
     supply = _SUPPLY.search(window)
@@ -1414,7 +1447,10 @@ def drug_exposure(
         out["ongoing"] = False
     # "Benlysta: approved 03/2023 but pt states she never started it".
     out["never_taken"] = bool(
-        _NEVER_TAKEN_IT.search(window[:120]) or _NOT_GIVEN.match(window) or _IT_WAS_NEVER.search(after[:120])
+        _NEVER_TAKEN_IT.search(window[:120])
+        or _NOT_GIVEN.match(window)
+        or _IT_WAS_NEVER.search(after[:120])
+        or _NEVER_TOOK_THE.search(before[-40:])
     )
     # "CellCept 'for about a year, maybe less'", "thinks she took it 'a year or two'":
     # a length the note itself doubts is not documented use.
@@ -1690,7 +1726,7 @@ _OTHER_KIND_BEFORE = re.compile(
     r"\b" + _OTHER_KIND + r"\)?[\s-]+(?:\(?[\w-]+\)?\s+){0,2}$"
     # "PRES with seizures", "eclampsia complicated by seizure": the condition named first caused it.
     r"|\b(?:PRES|eclampsia|hyponatr[ae]mia|hypoglyc[ae]mia|sepsis|meningitis|encephalitis|stroke|ha?emorrhage|"
-    r"tumou?r|withdrawal|toxicity)\s+(?:with|causing|complicated\s+by)\s+(?:\w+\s+)?$",
+    r"tumou?r|withdrawal|toxicity)\b[^.;\n]{0,40}?\s(?:with|causing|complicated\s+by)\s+(?:\w+\s+)?$",
     re.IGNORECASE,
 )
 _OTHER_KIND_AFTER = re.compile(
