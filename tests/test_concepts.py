@@ -1042,6 +1042,12 @@ PREGNANCY_CASES = [
     case("preg-empty-box-covers-both-items", "[x] UPT today: NEGATIVE   [x] Nexplanon in place   [ ] Pregnant / lactating",
          has("pregnancy", "Pregnant", negated=True), has("lactation", "lactating", negated=True)),
     case("preg-sp-hyst", "PSH: s/p hyst (2014, fibroids), lap chole 2010.", has("not_childbearing", "s/p hyst")),
+    case("preg-restarting-a-drug-postpartum-is-a-plan",
+         "Currently 22 weeks pregnant. Pt asked about restarting Benlysta postpartum - will discuss after delivery.",
+         has("pregnancy", "22 weeks pregnant"), has("postpartum", "postpartum", hypothetical=True)),
+    case("preg-test-on-the-same-date-as-the-printout",
+         "Outside lab printout (Pinecrest Diagnostics, 11/19/2024): anti-dsDNA 4 IU/mL (ref <10). Serum hCG neg same date.",
+         has("pregnancy_test", attrs={"result": "negative", "result_date": "2024-11-19"})),
 ]
 
 
@@ -1880,6 +1886,11 @@ MEDICATION_CASES = [
          "- prednisone 10 mg daily\nInterval hx: AZA stopped 12/5/2023 for leukopenia.",
          has("drug", "azathioprine", attrs={"as_of": "2023-11-07"}), has("drug", "prednisone", attrs={"as_of": "2023-11-07"}),
          has("drug", "AZA", historical=ANY, attrs={"as_of": None, "end": "2023-12-05"})),
+    case("med-will-restart-is-a-plan", "She is 3 wk postpartum, breastfeeding. Will restart MMF once weaned.",
+         has("drug", "MMF", hypothetical=True)),
+    case("med-unsure-whether-she-still-takes-it",
+         "Med review: AZA - confirmed, takes daily. Tacrolimus - pt unsure whether she still takes it; fills requested.",
+         has("drug", "Tacrolimus", attrs={"doubted": True}), has("drug", "AZA", attrs={"doubted": None})),
 ]
 
 

@@ -563,6 +563,9 @@ def _same_sentence_neighbours(
     return left, right
 
 
+_SAME_DATE = re.compile(r"[^.;\n]{0,25}?\b(?:on\s+)?(?:the\s+)?same\s+(?:date|day)\b", re.IGNORECASE)
+
+
 def _method_aside(mentions: list[Mention], i: int, text: str) -> int | None:
     """The index of the test whose method mention ``i`` names in parentheses, if it does.
 
@@ -661,6 +664,10 @@ def _add_values(
             if dm is None and _AT_DIAGNOSIS.match(text, span.end_char):
                 # "SLE (dx 2018: ...; anti-dsDNA positive at diagnosis)": as old as the diagnosis.
                 dm = values.diagnosis_date(text[sent.start_char : span.start_char], note_date)
+            if dm is None and _SAME_DATE.match(text, span.end_char):
+                # "(Pinecrest, 11/19/2024): anti-chromatin ... Serum hCG neg same date."
+                earlier = temporal.find_dates(text[max(0, span.start_char - 300) : span.start_char], note_date)
+                dm = earlier[-1] if earlier else None
             if dm is None:
                 dm = values.addendum_date(text[: span.start_char], note_date)
             if dm is not None:

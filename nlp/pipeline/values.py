@@ -1083,7 +1083,7 @@ def med_table_row(text: str, line_start: int, line_end: int) -> tuple[str, str] 
 
 _STOP_UNKNOWN = re.compile(
     r"\b(?:stop|end)\s+date\s+(?:is\s+)?(?:not\s+(?:in|known|documented|recorded)|unknown|unclear)"
-    r"|\b(?:unsure|not\s+sure|uncertain)\s+(?:whether|if|when)\s+(?:she|he|they|the\s+patient)\s+"
+    r"|\b(?:(?:pt|patient)\s+)?(?:unsure|not\s+sure|uncertain)\s+(?:whether|if|when)\s+(?:she|he|they|the\s+patient)\s+"
     r"(?:kept\s+taking|continued|stopped|still\s+takes?)"
     r"|\bunknown\s+(?:stop|end)\s+date\b|\bunclear\s+when\s+(?:she|he|they|it\s+was)\s+stopped\b"
     r"|\b(?:cannot|can't|could\s+not|unable\s+to)\s+(?:say|recall|remember|tell)\s+when\s+(?:she|he|they)\s+(?:stopped|restarted)",
@@ -1445,6 +1445,9 @@ def drug_exposure(
     if out["start"] is not None and out["end"] is None and _STOP_UNKNOWN.search(after[:200]):
         out["stop_unknown"] = True
         out["ongoing"] = False
+    elif out["start"] is None and out["end"] is None and _STOP_UNKNOWN.match(after[:60].lstrip(" -:\u2013")):
+        # "Tacrolimus - pt unsure whether she still takes it": no listing of current use.
+        out["doubted"] = True
     # "Benlysta: approved 03/2023 but pt states she never started it".
     out["never_taken"] = bool(
         _NEVER_TAKEN_IT.search(window[:120])
