@@ -1465,6 +1465,11 @@ ANTIBODY_CASES = [
          has("anti_sm", attrs={"result": "positive"}), has("anti_dsdna", attrs={"result": "positive"})),
     case("ab-no-need-to-repeat-is-no-negative", "Refer MFM. No need to repeat chromatin/Sm.",
          has("anti_sm", negated=False)),
+    case("ab-a-month-before-the-test-dates-it",
+         "Possible SLE vs primary Sjogren - the June dsDNA was low-positive and has not repeated.",
+         has("anti_dsdna", attrs={"result": "positive", "result_date": "2024-06-01"})),
+    case("ab-method-after-the-result-shares-it", "Anti-dsDNA +ve 1:40 Crithidia, anti-histone neg. Onc: tumour responding.",
+         has("anti_dsdna", "Crithidia", attrs={"result": "positive"}), has("anti_histone", attrs={"result": "negative"})),
 ]
 
 
@@ -1891,6 +1896,12 @@ MEDICATION_CASES = [
     case("med-unsure-whether-she-still-takes-it",
          "Med review: AZA - confirmed, takes daily. Tacrolimus - pt unsure whether she still takes it; fills requested.",
          has("drug", "Tacrolimus", attrs={"doubted": True}), has("drug", "AZA", attrs={"doubted": None})),
+    case("med-has-never-been-used", "She remains on mycophenolate (since 2022) - azathioprine has never been used.",
+         has("drug", "azathioprine", attrs={"never_taken": True}), has("drug", "mycophenolate", attrs={"never_taken": False})),
+    case("med-received-in-a-year-is-given-then",
+         "He received IV cyclophosphamide in 2016 and then azathioprine for three years. NIH IV cyclophosphamide x6 (2020).",
+         has("drug", "IV cyclophosphamide", attrs={"start": "2016-01-01", "bare_date": True}),
+         has("drug", "IV cyclophosphamide", attrs={"start": "2020-01-01", "bare_date": True})),
 ]
 
 
@@ -2260,6 +2271,11 @@ CHRONIC_CASES = [
          has("hba1c", attrs={"a1c": 9.5, "event_date": "2024-07-01"})),
     case("ill-cancer-named-then-its-stage", "58 y/o F, L breast IDC stage IIIA (ER+/HER2-), dx 09/2024. C3D1 dose-dense AC today.",
          has("uncontrolled_illness", "IDC stage IIIA")),
+    case("ill-hiv-suppressed-is-controlled", "HIV: VL <20 (02/2025) and CD4 540 on Biktarvy - suppressed, per ID.",
+         has("controlled_illness", attrs={"illness": "infection"})),
+    case("ill-copd-exacerbations-beside-a-date-are-lung-disease",
+         "Third AECOPD since June; admitted 14/09/2024 with hypercapnic respiratory failure. Resp notes frequent exacerbations, refractory.",
+         has("uncontrolled_illness", "frequent exacerbations", attrs={"illness": "lung disease"})),
 ]
 
 

@@ -1956,3 +1956,21 @@ def test_proteinuria_with_nephritis_being_sought_is_open() -> None:
     )
     assert statuses([upcr])["active_severe_lupus_nephritis"] == "not_met"
     assert statuses([upcr, sought])["active_severe_lupus_nephritis"] == "unknown"
+
+
+def test_listings_fourteen_months_apart_with_no_stop_are_continuous_use() -> None:
+    """"Maintenance mycophenolate from 12/2023" (Jan 2024), "on MMF 1.5 g BID" (Mar 2025): one use."""
+    screen = date(2025, 3, 4)
+    steroid = drug("prednisone", "glucocorticoids", screen, current=True)
+    cyc = drug("cyclophosphamide", "immunosuppressives", date(2023, 5, 16), start="2023-05-12", current=True)
+    cyc_done = drug("cyclophosphamide", "immunosuppressives", date(2024, 1, 9), end="2023-11-30", stopped=True)
+    first = drug("mycophenolate", "immunosuppressives", date(2024, 1, 9), start="2023-12-01", current=True)
+    now = drug("mycophenolate", "immunosuppressives", screen, current=True)
+    active = mention("disease_active", "refractory_active_disease", note_date=screen)
+    result = resolve_patient("P1", [steroid, cyc, cyc_done, first, now, active], screen, note_count=3)
+    assert result.criteria["refractory_active_disease"].status == "met"
+    # The course began before the note that listed it and ran to the later stop.
+    assert "cyclophosphamide (203 days)" in result.criteria["refractory_active_disease"].rationale
+    late = replace(now, note_date=date(2025, 9, 1), note_id="N-late")
+    result = resolve_patient("P1", [steroid, cyc, cyc_done, first, late, active], date(2025, 9, 1), note_count=3)
+    assert "mycophenolate (41 days)" in result.criteria["refractory_active_disease"].rationale  # 20 months: a gap

@@ -160,9 +160,12 @@ def _close_open_stops(by_drug: dict[str, list[Interval]], drugs: list[Mention]) 
             a = iv.mention.attrs
             # Also a course planned from a date ("monthly IV CYC, first dose
             # 8/22/24") that a later note ends ("CYC x6 completed 01/2025").
-            if iv.start != iv.end or not a.get("start") or a.get("end"):
+            # So is one a note lists as current from its start ("first dose
+            # 5/12/2023" four days before the note) until that later stop.
+            if (iv.start != iv.end and not iv.open_end) or not a.get("start") or a.get("end"):
                 continue
-            later = [d for d in stops.get(drug, []) if d > iv.start]
+            # A stop before the day a note still listed the drug is another course's.
+            later = [d for d in stops.get(drug, []) if d > (iv.end if iv.open_end else iv.start)]
             if later:
                 ivs[i] = Interval(iv.start, min(later), False, iv.mention)
 
@@ -238,9 +241,17 @@ _DIFFERENTIAL = re.compile(
 )
 # "extrarenal SLE quiet; renal disease active": quiet outside one organ is not quiet disease.
 _PARTIAL_QUIET = re.compile(
-    r"\b(?:extra-?\s?renal|non-?\s?renal|extra-?\s?cutaneous)\s+(?:SLE|lupus|disease)?\s*(?:is\s+)?(?:quiet|quiescent|inactive|controlled)",
+    r"\b(?:extra-?\s?renal|non-?\s?renal|extra-?\s?cutaneous)\s+(?:SLE|lupus|disease)?\s*(?:is\s+)?(?:quiet|quiescent|inactive|controlled)"
+    # "LN remains in remission": the kidneys' state, not the disease's.
+    r"|\b(?:LN|(?:lupus\s+)?nephritis|renal(?:\s+disease)?|kidneys?)\s+(?:remains?\s+|is\s+|still\s+)*(?:in\s+)?"
+    r"(?:complete\s+|partial\s+|sustained\s+)?(?:remission|quiet|quiescent)\b",
     re.IGNORECASE,
 )
+
+
+def _partial_quiet(m: Mention) -> bool:
+    """Whether a remission mention speaks of one organ only ("LN remains in remission")."""
+    return any(m.text.lower() in found.group(0).lower() for found in _PARTIAL_QUIET.finditer(m.sentence))
 
 
 def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Mention | None]:
@@ -254,7 +265,7 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
             continue
         if m.concept == "disease_active" and not m.is_historical:
             events.append((m, not m.is_negated))
-        elif m.concept == "disease_inactive" and not m.is_negated and not _PARTIAL_QUIET.search(m.sentence):
+        elif m.concept == "disease_inactive" and not m.is_negated and not _partial_quiet(m):
             events.append((m, False))
         elif m.concept == "disease_inactive" and not m.is_historical and _denies_inactivity(m):
             # "not in remission", "no longer quiescent": active disease.

@@ -563,24 +563,31 @@ def _same_sentence_neighbours(
     return left, right
 
 
+_MONTH_BEFORE = re.compile(
+    r"\b(?:the|her|his|that|this)\s+((?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?(?:\s+\d{4})?)"
+    r"\s+(?:anti-?\s*)?$"
+)
 _SAME_DATE = re.compile(r"[^.;\n]{0,25}?\b(?:on\s+)?(?:the\s+)?same\s+(?:date|day)\b", re.IGNORECASE)
 
 
 def _method_aside(mentions: list[Mention], i: int, text: str) -> int | None:
     """The index of the test whose method mention ``i`` names in parentheses, if it does.
 
-    "anti-dsDNA positive 1:80 (Crithidia)" shares the first result; in
-    "anti-dsDNA (Crithidia) positive" the first mention has none to share.
+    "anti-dsDNA positive 1:80 (Crithidia)" and "Anti-dsDNA +ve 1:40
+    Crithidia, anti-Sm neg" share the first result; in "anti-dsDNA
+    (Crithidia) positive" the first mention has none to share.
     """
     m = mentions[i]
-    if not (text[: m.start].rstrip().endswith("(") and text[m.end :].lstrip().startswith(")")):
-        return None
+    aside = text[: m.start].rstrip().endswith("(") and text[m.end :].lstrip().startswith(")")
     for j in range(i - 1, -1, -1):
         prev = mentions[j]
         if prev.sentence != m.sentence or prev.start >= m.start:
             break
         if prev.concept == m.concept:
-            return j
+            # "Anti-dsDNA +ve 1:40 Crithidia, anti-histone neg": the method
+            # named after the result, in the same clause.
+            same_clause = not re.search(r"[,;]|\b(?:and|but|by|on|vs)\b", text[prev.end : m.start])
+            return j if aside or same_clause else None
     return None
 
 
@@ -619,11 +626,15 @@ def _add_values(
                 after = column[0]
             panel = partial(values.panel_cutoff, text, span.start_char) if kind == "antibody" else None
             result = None if in_score else values.read_postfix_result(after, cutoff, panel)
-            method_of = _method_aside(mentions, i, text) if kind == "antibody" and result is None else None
+            # A result read only past a clause break (", anti-histone neg") is not this mention's own.
+            own = result is not None and not re.match(r"\s*\)?\s*[,;]", after)
+            method_of = _method_aside(mentions, i, text) if kind == "antibody" and not own else None
+            shared_from = None
             if method_of is not None and antibody_results.get(method_of) is not None:
                 # "anti-dsDNA positive 1:80 (Crithidia), anti-Sm negative": the
                 # aside names the first test's method and shares its result.
                 result = antibody_results.get(method_of)
+                shared_from = mentions[method_of]
             elif result is None and not in_score and kind == "antibody":
                 result = _result_below(text, span, spans, i, cutoff) or values.panel_list_result(
                     text, span.start_char, span.end_char
@@ -664,14 +675,26 @@ def _add_values(
             if dm is None and _AT_DIAGNOSIS.match(text, span.end_char):
                 # "SLE (dx 2018: ...; anti-dsDNA positive at diagnosis)": as old as the diagnosis.
                 dm = values.diagnosis_date(text[sent.start_char : span.start_char], note_date)
+            if dm is None:
+                # "the June dsDNA was low-positive": a month named before the test dates it.
+                named = _MONTH_BEFORE.search(text, max(0, span.start_char - 30), span.start_char)
+                found = temporal.find_dates("in " + named.group(1), note_date) if named else []
+                dm = found[0] if found else None
             if dm is None and _SAME_DATE.match(text, span.end_char):
                 # "(Pinecrest, 11/19/2024): anti-chromatin ... Serum hCG neg same date."
-                earlier = temporal.find_dates(text[max(0, span.start_char - 300) : span.start_char], note_date)
+                line_start = text.rfind("\n", 0, span.start_char) + 1
+                earlier = [
+                    d
+                    for d in temporal.find_dates(text[line_start : span.start_char], note_date)
+                    if d.precision == "day"
+                ]
                 dm = earlier[-1] if earlier else None
             if dm is None:
                 dm = values.addendum_date(text[: span.start_char], note_date)
             if dm is not None:
                 mention.attrs["result_date"] = dm.value.isoformat()
+            if shared_from is not None and "result_date" in shared_from.attrs:
+                mention.attrs["result_date"] = shared_from.attrs["result_date"]  # one test, one date
             if kind == "antibody" and (result is None or result.result == "pending"):
                 prior = values.prior_result_aside(text[span.end_char : sent.end_char], note_date)
                 if prior is not None:

@@ -986,6 +986,11 @@ _SWITCHED_FROM = re.compile(
 _SYMPTOM_LENGTH = re.compile(
     r"\s+of\s+(?!(?:therapy|treatment|tx|use|it|the\s+drug|dosing|infusions?|injections?|doses?)\b)[a-z]", re.IGNORECASE
 )
+# "received IV cyclophosphamide in 2016", "NIH IV cyclophosphamide x6 (2020)": given then.
+_GIVEN_IN = re.compile(
+    r"[\s(:,-]*(?:(?:back\s+)?in|during|x\s?\d{1,2}|\d{1,2}\s*(?:doses?|cycles?|pulses?|infusions?))[\s(:,-]*$",
+    re.IGNORECASE,
+)
 # "AZA course in 2023", "a trial during 2022": given within that time, not begun then.
 _COURSE_IN = re.compile(r"\W{0,3}(?:course|trial)\s+(?:in|during)\s+$", re.IGNORECASE)
 _AT_ONE_POINT = re.compile(r"^\W{0,3}(?:at\s+(?:one|some)\s+(?:point|stage)|at\s+some\s+time)\b", re.IGNORECASE)
@@ -1102,6 +1107,11 @@ _NEVER_TAKEN_IT = re.compile(
 # "In retrospect she never took the azathioprine": the drug named after the denial.
 _NEVER_TOOK_THE = re.compile(
     r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:the|her|his|any)?\s*$",
+    re.IGNORECASE,
+)
+# "azathioprine has never been used", "MMF - never taken".
+_HAS_NEVER_BEEN = re.compile(
+    r"\s*(?:-\s*)?(?:(?:has|have|was|were)\s+)?never\s+(?:been\s+)?(?:used|taken|tried|given|started|prescribed|received)\b",
     re.IGNORECASE,
 )
 # "the Benlysta plan above is carried over from December; it was never started":
@@ -1356,7 +1366,7 @@ def drug_exposure(
             # Not "MTX (06/2023-)" (open range) nor "MMF -> AZA 03/2025" (a switch).
             out["bare_date"] = (
                 not _START_CUE.search(lead)
-                and (not lead.strip(" \t:,(-") or bool(_COURSE_IN.match(lead)))
+                and (not lead.strip(" \t:,(-") or bool(_COURSE_IN.match(lead)) or bool(_GIVEN_IN.match(lead)))
                 and not re.match(r"\s*[-\u2013]\s*(?:\)|$|present|now|current|ongoing|today)", window[dm.end :], re.I)
                 and not _SWITCHED_TO.search(before)
             )
@@ -1454,6 +1464,7 @@ def drug_exposure(
         or _NOT_GIVEN.match(window)
         or _IT_WAS_NEVER.search(after[:120])
         or _NEVER_TOOK_THE.search(before[-40:])
+        or bool(_HAS_NEVER_BEEN.match(after))
     )
     # "CellCept 'for about a year, maybe less'", "thinks she took it 'a year or two'":
     # a length the note itself doubts is not documented use.
@@ -1805,7 +1816,10 @@ def gestational_weeks(text: str) -> int | None:
 
 _ILLNESS_KINDS = (
     ("diabetes", r"diabet|\bDM\d?\b|T[12]DM|IDDM|NIDDM|A1c|glyc|glucose|sugars|DKA|ketoacidosis|hyperosmolar"),
-    ("hypertension", r"hypertens|\bHTN\b|\bHPN\b|blood\s+pressure|\bBP\b|\b\d{2,3}s?/\d{2,3}s?\b"),
+    (
+        "hypertension",
+        r"hypertens|\bHTN\b|\bHPN\b|blood\s+pressure|\bBP\b|(?<![/\d])\b(?:[7-9]\d|[12]\d\d)s?/\d{2,3}s?\b(?!/\d)",
+    ),
     ("heart failure", r"heart\s+failure|\bCHF\b|\bHF|ADHF|NYHA"),
     (
         "cancer",
