@@ -817,6 +817,8 @@ CNS_CASES = [
     case("cns-seizure-with-hypoglycemia-earlier-in-the-line",
          "Severe hypoglycemia 12/2024: BG 38 at school with seizure, glucagon given by nurse.",
          has("seizure", attrs={"attributed_to": "other"})),
+    case("cns-question-mark-box-is-uncertain", "[?] CNS lupus -- YES?? seizure 05/31/2025 at home, ED visit. Need PI.",
+         has("npsle", "CNS lupus", uncertain=True)),
 ]
 
 
@@ -1048,6 +1050,9 @@ PREGNANCY_CASES = [
     case("preg-test-on-the-same-date-as-the-printout",
          "Outside lab printout (Pinecrest Diagnostics, 11/19/2024): anti-dsDNA 4 IU/mL (ref <10). Serum hCG neg same date.",
          has("pregnancy_test", attrs={"result": "negative", "result_date": "2024-11-19"})),
+    case("preg-delivery-in-a-plan-line-is-planned",
+         "G2P1, now 28 wks pregnant. Live foetus on USG.\nPlan: obstetric co-management, delivery at tertiary centre, review 2 wks.",
+         has("pregnancy", "28 wks pregnant"), not_affirmed("postpartum")),
 ]
 
 
@@ -1902,6 +1907,12 @@ MEDICATION_CASES = [
          "He received IV cyclophosphamide in 2016 and then azathioprine for three years. NIH IV cyclophosphamide x6 (2020).",
          has("drug", "IV cyclophosphamide", attrs={"start": "2016-01-01", "bare_date": True}),
          has("drug", "IV cyclophosphamide", attrs={"start": "2020-01-01", "bare_date": True})),
+    case("med-repeat-medication-is-a-list", "Repeat medication: mycophenolate mofetil 1 g bd (since 03/2023), prednisolone 7.5 mg od.",
+         has("drug", "mycophenolate mofetil", attrs={"start": "2023-03-01"})),
+    case("med-switched-to-another-on-a-date-ends-it",
+         "Preconception plan done 12/2024: MMF (taken since Feb 2023) switched to azathioprine 100 mg daily on 12/10/24.",
+         has("drug", "MMF", historical=ANY, attrs={"start": "2023-02-01", "end": "2024-12-10"}),
+         has("drug", "azathioprine", attrs={"start": "2024-12-10"})),
 ]
 
 
@@ -2024,6 +2035,10 @@ AGE_RESOLVE_CASES = [
     pytest.param("Ms. K (b. 1988) with SLE.", "met", "1988", id="age-resolve-birth-year-in-parentheses"),
     pytest.param("She was born in 2007 in Manila.", "unknown", "2007", id="age-resolve-birth-year-either-side-of-18"),
     pytest.param("Pt 30 y/o, P2. Infant born 08/30/2024 at 39w.", "met", "30", id="age-resolve-infants-birth-date-ignored"),
+    pytest.param("DOB: 2nd of July 2006. Transferred from peds nephrology.", "met", "2006-07-02",
+                 id="age-resolve-ordinal-dob"),
+    pytest.param("Pt: Lena H., geb. 14.10.2005, exchange student from Freiburg.", "met", "2005-10-14",
+                 id="age-resolve-german-dob-label"),
     pytest.param("Husband calls: pt (36 y/o) with 3 wks of new headaches.", "met", "36",
                  id="age-resolve-relative-calling-is-the-informant"),
 ]
@@ -2276,6 +2291,13 @@ CHRONIC_CASES = [
     case("ill-copd-exacerbations-beside-a-date-are-lung-disease",
          "Third AECOPD since June; admitted 14/09/2024 with hypercapnic respiratory failure. Resp notes frequent exacerbations, refractory.",
          has("uncontrolled_illness", "frequent exacerbations", attrs={"illness": "lung disease"})),
+    case("ill-a1c-date-before-the-value", "- A1c 12/2024 6.9% -- verified.", has("hba1c", attrs={"a1c": 6.9})),
+    case("ill-lymphoma-still-in-remission-after-a-semicolon",
+         "She received rituximab with bendamustine for lymphoma (02/04/24-10/09/24); still in remission on CT 06/2025.",
+         has("controlled_illness", attrs={"illness": "cancer"})),
+    case("ill-hbv-reactivation-and-mds-progressing",
+         "Dx: HBV reactivation (acute-on-chronic hepatitis B) after anti-CD20 therapy. MDS: progressing on aza (blasts 14%).",
+         has("uncontrolled_illness", "HBV reactivation"), has("uncontrolled_illness", "MDS: progressing")),
 ]
 
 
@@ -2395,6 +2417,8 @@ ACTIVITY_CASES = [
          has("sledai", attrs={"sledai": 4, "serology_only": True})),
     case("act-flare-not-dated-by-drug-start", "Flare: synovitis wrists/MCPs, malar rash, SLEDAI-2K 6 despite AZA (since 08/2024) + belimumab.",
          has("disease_active", "malar rash", attrs={"event_date": None})),
+    case("act-the-reason-a-drug-was-added-is-past", "Meds: MMF 1 g bid (since 2022), tacrolimus 2 mg bid (since 03/2023, added for serositis), HCQ 200.",
+         has("disease_active", "serositis", historical=True)),
 ]
 
 

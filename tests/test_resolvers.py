@@ -929,6 +929,8 @@ def test_lupus_denied_as_a_cause_is_not_denied_as_a_disease() -> None:
         "Headache last week - tension-type, resolved with acetaminophen; no visual change; not felt to be lupus.",
         "HA: migraine, better on propranolol - per neuro not lupus.",
         "HA x3 d w/ purulent nasal d/c, maxillary tenderness - acute sinusitis, not lupus.",
+        "- CNS: migraines, longstanding, neuro says not lupus.",
+        "A/P: no lupus immunosuppression needed.",
         "Psych sx settling on Abilify per psychiatry (schizoaffective relapse, not lupus).",
         "I am not convinced this is a lupus flare: the rash may be miliaria rather than lupus.",
     ):

@@ -54,7 +54,15 @@ def _last_day(born: date, precision: str) -> date:
 
 def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     """Decide whether the patient is 18 or older at screening."""
-    dobs = [m for m in mentions if m.concept == "date_of_birth" and "birth_date" in m.attrs and _is_patient_age(m)]
+    # "DOB 2062/03/15 BS" (another calendar) is no birth date in the note's future.
+    dobs = [
+        m
+        for m in mentions
+        if m.concept == "date_of_birth"
+        and "birth_date" in m.attrs
+        and _is_patient_age(m)
+        and (m.note_date is None or date.fromisoformat(m.attrs["birth_date"]) <= m.note_date)
+    ]
     ages = [m for m in mentions if m.concept == "age" and "age_years" in m.attrs and _is_patient_age(m)]
     evidence: list[Mention] = []
     if dobs:

@@ -96,6 +96,18 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         and not (m.is_negated or m.is_hypothetical or m.is_uncertain)
         and recent(m, ctx, recent_days)
     ]
+    # "preeclampsia at 35 weeks (proteinuria 1.8 g/24h) that resolved ...; today
+    # UPCR 0.14 g/g": a later, lower reading supersedes a high one.
+    measured = [m for m in protein if "protein_g" in m.attrs]
+    protein = [
+        m
+        for m in protein
+        if not any(
+            sort_key(n) > sort_key(m) and n.attrs["protein_g"] < rules["significant_proteinuria_g_per_g"]
+            for n in measured
+        )
+        or m.attrs.get("protein_g", 0) < rules["significant_proteinuria_g_per_g"]
+    ]
     nephrotic = [
         m
         for m in protein

@@ -396,8 +396,18 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         for m in sorted(drugs, key=sort_key)
         if m.attrs.get("never_taken") and not m.is_family
     }
+    # "DISCREPANCY: CellCept first dispensed 01/08/2025, not 'last year'":
+    # a corrected start replaces the accounts of that use given before it.
+    corrected = {
+        m.attrs["drug"]: sort_key(m)
+        for m in sorted(drugs, key=sort_key)
+        if m.attrs.get("corrected_start") and _usable(m)
+    }
     for m in sorted(drugs, key=sort_key):
         if not _usable(m) or sort_key(m) < never_taken.get(m.attrs["drug"], sort_key(m)):
+            continue
+        fix = corrected.get(m.attrs["drug"])
+        if fix is not None and m.note_id != fix[2] and sort_key(m) < fix:
             continue
         iv = exposure_interval(m, ctx)
         if iv is not None and _retells_ended_trial(iv, by_drug.get(m.attrs["drug"], [])):

@@ -50,7 +50,7 @@ _CAUSE_DENIED = re.compile(
     r"|\b" + _NEURO_EVENT + r"\b"
     r"(?:"
     + _NO_DIAGNOSIS
-    + r"[^.;\n]){0,90}?(?:,|\s-|\s\u2013)\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\s*(?:[.;,)]|$)"
+    + r"[^.;\n]){0,90}?(?:,|\s-|\s\u2013|\b(?:says?|said|feels?|felt|thinks?|agrees?)\b)\s*not\s+(?:(?:due|related|secondary)\s+to\s+)?(?:lupus|SLE)\s*(?:[.;,)]|$)"
     r"|\bnot\s+(?:lupus|SLE)[\s-](?:related|induced|associated|mediated)\b"
     # "the rash may be miliaria rather than lupus"; "not convinced this is a lupus flare".
     r"|\b" + _SYMPTOM + r"\b[^.;\n]{0,60}?\brather\s+than\s+(?:lupus|SLE)\b"
@@ -104,9 +104,17 @@ _PATIENTS_LUPUS = re.compile(
 )
 
 
+# "A/P: no lupus immunosuppression needed": a treatment denied, not the disease.
+_NOT_THE_DISEASE = re.compile(
+    r"\b(?:no|not|without)\s+(?:\w+\s+)?(?:lupus|SLE)\s+(?:immunosuppression|treatment|therapy|meds?|medications?|"
+    r"flares?|activity|symptoms?|manifestations?|involvement)\b",
+    re.IGNORECASE,
+)
+
+
 def _denies_cause(m: Mention) -> bool:
-    """Whether a negated lupus mention only denies lupus as a cause."""
-    return bool(_CAUSE_DENIED.search(m.sentence))
+    """Whether a negated lupus mention only denies lupus as a cause, or denies something of the disease."""
+    return bool(_CAUSE_DENIED.search(m.sentence) or _NOT_THE_DISEASE.search(m.sentence))
 
 
 # "active SLE, med hx unclear": the doubt is about something else the sentence names.

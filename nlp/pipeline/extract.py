@@ -214,6 +214,10 @@ def _quoted_in_error(span: Span, text: str) -> bool:
     )
 
 
+_INDICATION_BEFORE = re.compile(
+    r"\([^()]*\bsince\b[^()]*,\s*(?:added|started|begun|initiated|given|prescribed)\s+for\s+(?:\w+\s+)?$", re.IGNORECASE
+)
+_QUESTION_BOX = re.compile(r"\[[ \t]?\?[ \t]?\][ \t]*$")
 _SECOND_ITEM_OF_EMPTY_BOX = re.compile(r"(?:\[[ \t]\]|\u2610|\u25a1)[ \t]*[A-Za-z][\w-]*[ \t]*(?:/|or|&)[ \t]*$")
 
 
@@ -232,6 +236,15 @@ def _qualifiers(span: Span, section: str | None, index: RuleIndex, text: str) ->
         for cue_end in cue_ends
     ):
         quals["is_negated"] = False
+    if span.label_ == "DISEASE_ACTIVE" and _INDICATION_BEFORE.search(
+        text, max(0, span.start_char - 40), span.start_char
+    ):
+        # "tacrolimus 2 mg bid (since 03/2023, added for serositis)": why a drug was begun, back then.
+        quals["is_historical"] = True
+    if _QUESTION_BOX.search(text, max(0, span.start_char - 8), span.start_char):
+        # "[?] CNS lupus -- YES??": a box ticked with a question (a sentence
+        # splitter ends the sentence at the "?", so ConText cannot reach it).
+        quals["is_uncertain"] = True
     if _SECOND_ITEM_OF_EMPTY_BOX.search(text, max(0, span.start_char - 60), span.start_char):
         # "[ ] Pregnant / lactating": an empty box leaves both items unticked.
         quals["is_negated"] = True
@@ -259,7 +272,7 @@ _AT_DIAGNOSIS = re.compile(
 )
 _EXACERBATION = re.compile(r"\bexacerbat(?:ion|or)|\bexacs?\b|\bED\s+visits?\b|\bbursts?\b", re.IGNORECASE)
 _COPIED_LABEL = re.compile(
-    r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported|not\s+reconciled|unreconciled)\b[^:\n]{0,40}:",
+    r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported|not\s+reconciled|unreconciled)\b(?:[^:.\n]|\.(?=\S)){0,40}:",
     re.IGNORECASE,
 )
 _LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
@@ -713,6 +726,10 @@ def _add_values(
                 earlier=text[max(0, sent.start_char - 300) : sent.start_char],
                 row_lead=text[line_start : span.start_char] if line_start >= left else "",
             )
+            if exposure["end"] is None:
+                switched = values.switch_end(text[span.end_char : sent.end_char], note_date, exposure["start"])
+                if switched is not None:
+                    exposure.update(end=switched, stopped=True)
             mention.attrs.update(drug=meta["drug"], drug_class=meta["drug_class"], **exposure)
             mention.value = _drug_value(mention.attrs)
         elif kind == "age":

@@ -991,6 +991,30 @@ _GIVEN_IN = re.compile(
     r"[\s(:,-]*(?:(?:back\s+)?in|during|x\s?\d{1,2}|\d{1,2}\s*(?:doses?|cycles?|pulses?|infusions?))[\s(:,-]*$",
     re.IGNORECASE,
 )
+_CORRECTION = re.compile(
+    r"\b(?:discrepancy|corrected|correction|actually)\b|,\s*not\s+[\"'\u201c\u2018]", re.IGNORECASE
+)
+
+
+def switch_end(rest_of_sentence: str, note_date: date | None, start: str | None) -> str | None:
+    """The day a drug ended by a switch dated after the next drug's name, as an ISO date.
+
+    "MMF (taken since Feb 2023) switched to azathioprine 100 mg daily on
+    12/10/24": the switch's date ends MMF. ``rest_of_sentence`` runs from
+    the end of the drug's name to the end of its sentence.
+    """
+    switch = _SWITCHED_TO_ON.match(rest_of_sentence[:140])
+    ends = find_dates(switch.group("d"), note_date) if switch else []
+    if ends and (start is None or ends[0].value.isoformat() > start):
+        return ends[0].value.isoformat()
+    return None
+
+
+_SWITCHED_TO_ON = re.compile(
+    r"[^.;\n]{0,40}?\b(?:switched|changed|transitioned)\s+(?:over\s+)?to\s+[A-Za-z][\w-]*"
+    r"(?:\s+[\d.]+\s*(?:mg|g)\b)?(?:\s+(?:daily|qd|od|bid|bd|weekly))?\s+(?:on|from)\s+(?P<d>[\w/.-]{4,12})",
+    re.IGNORECASE,
+)
 # "AZA course in 2023", "a trial during 2022": given within that time, not begun then.
 _COURSE_IN = re.compile(r"\W{0,3}(?:course|trial)\s+(?:in|during)\s+$", re.IGNORECASE)
 _AT_ONE_POINT = re.compile(r"^\W{0,3}(?:at\s+(?:one|some)\s+(?:point|stage)|at\s+some\s+time)\b", re.IGNORECASE)
@@ -1458,6 +1482,12 @@ def drug_exposure(
     elif out["start"] is None and out["end"] is None and _STOP_UNKNOWN.match(after[:60].lstrip(" -:\u2013")):
         # "Tacrolimus - pt unsure whether she still takes it": no listing of current use.
         out["doubted"] = True
+    if out["start"] is not None and _CORRECTION.search(before[-80:] + " " + window[:100]):
+        # "DISCREPANCY: CellCept first dispensed 01/08/2025, not 'last year'":
+        # the start an earlier account gave is corrected.
+        out["corrected_start"] = True
+        if out["last_use"] is not None and out["last_use"] < out["start"]:
+            out["last_use"] = None
     # "Benlysta: approved 03/2023 but pt states she never started it".
     out["never_taken"] = bool(
         _NEVER_TAKEN_IT.search(window[:120])
@@ -1550,7 +1580,7 @@ _AGE_NUM = re.compile(r"\d{1,3}")
 # A checklist's threshold before the age it checks: "Age >= 18 (29 y)".
 _AGE_THRESHOLD = re.compile(r"^\s*age\s*(?:>=|\u2265|>|at\s+least)\s*18\b", re.IGNORECASE)
 _DOB_DATE = re.compile(
-    r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|year\s+of\s+birth|birth\s+year|YOB|born(?:\s+(?:on|in))?|\bb\.)(?:[:\s]|\?\s*\|)+(.*)$",
+    r"(?:DOB|D\.O\.B\.|date\s+of\s+birth|year\s+of\s+birth|birth\s+year|YOB|born(?:\s+(?:on|in))?|\bb\.|\bgeb\.|\bn[\u00e9e]e?\s+le)(?:[:\s]|\?\s*\|)+(.*)$",
     re.IGNORECASE,
 )
 _DECADE = re.compile(
@@ -1617,7 +1647,9 @@ def birth_date(span_text: str) -> DateMention | None:
     m = _DOB_DATE.search(span_text)
     if not m:
         return None
-    dates = find_dates(m.group(1))
+    # "2nd of July 2006": an ordinal day reads as the day.
+    stated = re.sub(r"\b(\d{1,2})(?:st|nd|rd|th)\s+(?:of\s+)?", r"\1 ", m.group(1), flags=re.IGNORECASE)
+    dates = find_dates(stated)
     return dates[0] if dates else None
 
 
@@ -1644,6 +1676,8 @@ def a1c_value(after: str) -> float | None:
     IFCC units are converted to the NGSP percentage the protocol's
     thresholds use: "HbA1c 84 mmol/mol" is 9.8%.
     """
+    # "A1c 12/2024 6.9%", "A1c (03/2025) 7.1": the date first, then the value.
+    after = re.sub(r"^\s*[(:]?\s*\d{1,2}/\d{2,4}(?:/\d{2,4})?\s*\)?:?", " ", after, count=1)
     ifcc = _A1C_IFCC.match(after[:40])
     if ifcc:
         return round(0.0915 * int(ifcc.group("v")) + 2.15, 1)
@@ -1823,7 +1857,8 @@ _ILLNESS_KINDS = (
     ("heart failure", r"heart\s+failure|\bCHF\b|\bHF|ADHF|NYHA"),
     (
         "cancer",
-        r"cancer|carcinoma|malignan|lymphoma|leukemia|myeloma|sarcoma|melanoma|tumou?r|chemo|neoplasia|\bGTN\b|choriocarcinoma"
+        r"cancer|carcinoma|malignan|lymphoma|leuka?emia|myeloma|sarcoma|melanoma|tumou?r|chemo|neoplasia|\bGTN\b|choriocarcinoma"
+        r"|myelodysplastic|\b(?-i:DLBCL|AML|CLL|CML|MDS|NSCLC|SCLC|HCC|RCC|IDC|ILC)\b"
         r"|taxel|citabine|platin\b|FOLF|CAPOX|XELOX|CHOP|ABVD|trastuzumab|pembrolizumab|nivolumab",
     ),
     ("lung disease", r"asthma|COPD"),
