@@ -61,6 +61,11 @@ class ErrorRecord:
         }
 
 
+# The concept of a mark that a note could not be read (another language):
+# no criterion's evidence, only a count the resolvers use.
+UNREAD_NOTE = "note_language"
+
+
 @dataclass(slots=True)
 class Mention:
     """One piece of evidence found in a note, with its context.

@@ -8,7 +8,7 @@ from datetime import date
 
 from nlp.criteria import age, autoantibody, chronic_illness, cns, nephritis, pregnancy, refractory, sle
 from nlp.criteria.common import Context, sort_key
-from nlp.records import ANTIBODIES, CRITERION_KIND, CriterionResult, Eligibility, Mention, PatientResult
+from nlp.records import ANTIBODIES, CRITERION_KIND, UNREAD_NOTE, CriterionResult, Eligibility, Mention, PatientResult
 
 Resolver = Callable[[list[Mention], Context], CriterionResult]
 
@@ -59,10 +59,13 @@ def unresolved_patient(patient_id: str, screening: date, note_count: int, reason
 
 def resolve_patient(patient_id: str, mentions: list[Mention], screening: date, note_count: int) -> PatientResult:
     """Resolve all eight criteria and the antibody results for one patient."""
-    ctx = Context.for_patient(screening, note_count)
+    # Notes in another language carry a mark instead of evidence (see
+    # nlp.pipeline.extract.unread_note_marker); the resolvers see only evidence.
+    unread = {m.note_id: m.attrs.get("language", "") for m in mentions if m.concept == UNREAD_NOTE}
+    ctx = Context.for_patient(screening, note_count, unread)
     # Resolvers read "the latest" statement as the last in this list, so the
     # list is put in date order: input order must not change any result.
-    mentions = sorted(mentions, key=lambda m: (sort_key(m), m.concept, m.end))
+    mentions = sorted((m for m in mentions if m.concept != UNREAD_NOTE), key=lambda m: (sort_key(m), m.concept, m.end))
     criteria: dict[str, CriterionResult] = {}
     for cid in CRITERION_KIND:
         if cid == "autoantibody_positive":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -19,11 +19,12 @@ class Context:
     screening_date: date
     note_count: int
     protocol: dict[str, Any]
+    unread_notes: dict[str, str] = field(default_factory=dict)  # note id -> language, notes the rules cannot read
 
     @classmethod
-    def for_patient(cls, screening_date: date, note_count: int) -> Context:
+    def for_patient(cls, screening_date: date, note_count: int, unread_notes: dict[str, str] | None = None) -> Context:
         """Context with the protocol loaded from ``pipelines/protocol.json``."""
-        return cls(screening_date, note_count, protocol())
+        return cls(screening_date, note_count, protocol(), dict(unread_notes or {}))
 
 
 def event_date(m: Mention) -> date | None:
@@ -110,4 +111,12 @@ def absent_exclusion(ctx: Context, criterion_id: str, what: str) -> tuple[Status
     """Status and wording for an exclusion the notes never mention (per protocol.json)."""
     status: Status = ctx.protocol["exclusions_without_evidence"][criterion_id]
     notes = f"{ctx.note_count} note{'s' if ctx.note_count != 1 else ''}"
+    if ctx.unread_notes:
+        # Silence in a note nobody read is no evidence of absence.
+        unread = len(ctx.unread_notes)
+        languages = ", ".join(sorted(set(ctx.unread_notes.values())))
+        return "unknown", (
+            f"No mention of {what} in {notes}, but {unread} of them {'is' if unread == 1 else 'are'} not in English"
+            f" ({languages}) and {'was' if unread == 1 else 'were'} not read; review needed."
+        )
     return status, f"No mention of {what} in {notes}."

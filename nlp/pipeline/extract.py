@@ -17,9 +17,9 @@ from typing import Any
 from spacy.tokens import Doc, Span
 
 from nlp import temporal
-from nlp.pipeline import ocr, spelling, values
+from nlp.pipeline import language, ocr, spelling, values
 from nlp.pipeline.build import SPAN_GROUP, RuleIndex, build_nlp
-from nlp.records import Mention, NoteRecord
+from nlp.records import UNREAD_NOTE, Mention, NoteRecord
 from nlp.resources import protocol
 from nlp.temporal import DateMention
 
@@ -424,7 +424,34 @@ def extract_mentions(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict
         Default antibody cutoffs for bare numbers.
     """
     with temporal.day_first_dates(temporal.writes_day_first(doc.text, note.note_date)):
-        return _extract(doc, note, index, cutoffs)
+        mentions = _extract(doc, note, index, cutoffs)
+    written_in = language.non_english(note.text)
+    if written_in is not None:
+        mentions.append(unread_note_marker(note, written_in))
+    return mentions
+
+
+def unread_note_marker(note: NoteRecord, written_in: str) -> Mention:
+    """A mark that the rules could not read ``note`` (written in another language).
+
+    It belongs to no criterion and is never cited; the resolvers count these
+    marks so that an exclusion is not concluded from a silence nobody read.
+    """
+    return Mention(
+        patient_id=note.patient_id,
+        note_id=note.note_id,
+        note_date=note.note_date,
+        note_type=note.note_type,
+        criterion_id="",
+        concept=UNREAD_NOTE,
+        text="",
+        start=0,
+        end=0,
+        section=None,
+        sentence="",
+        value=written_in,
+        attrs={"language": written_in},
+    )
 
 
 def _extract(doc: Doc, note: NoteRecord, index: RuleIndex, cutoffs: dict[str, float]) -> list[Mention]:
