@@ -80,10 +80,21 @@ def _judged_in_note(neuro: list[Mention], doubting: set[str]) -> tuple[set[int],
     """
     denied: set[int] = set()
     doubted: set[int] = set()
+    # Indexed once: a chart of thousands of mentions must not be scanned once per mention.
+    npsle_by_note: dict[str, list[Mention]] = {}
+    for n in neuro:
+        if n.concept == "npsle" and not n.is_family:
+            npsle_by_note.setdefault(n.note_id, []).append(n)
+    explainers = [
+        n
+        for n in neuro
+        if not (n.is_family or n.is_hypothetical)
+        and ((n.concept == "npsle" and n.is_negated and not n.is_historical) or n.attrs.get("attributed_to") == "other")
+    ]
     for m in neuro:
         if m.concept not in _SEVERE - {"npsle"} or m.attrs.get("attributed_to") == "lupus":
             continue
-        same_note = [n for n in neuro if n.concept == "npsle" and n.note_id == m.note_id and not n.is_family]
+        same_note = npsle_by_note.get(m.note_id, [])
         # "NPSLE is unlikely: seizure with severe-range BP": the note's ruling
         # covers the symptoms it discusses after it too; a "no prior NPSLE"
         # before a new seizure is history, not a ruling on it.
@@ -93,7 +104,7 @@ def _judged_in_note(neuro: list[Mention], doubting: set[str]) -> tuple[set[int],
             and not n.is_hypothetical
             and (n.start > m.start or has_cue(n, _RULING))
             for n in same_note
-        ) or _explained_later(m, neuro):
+        ) or _explained_later(m, explainers):
             denied.add(id(m))
         elif m.note_id in doubting:
             doubted.add(id(m))
@@ -108,7 +119,9 @@ def _explained_later(m: Mention, neuro: list[Mention]) -> bool:
 
     ED note: "GTC seizure, no prior seizures"; neurology three days later:
     "provoked seizure due to hyponatremia; not NPSLE". The work-up that
-    follows an event settles what the first note could not.
+    follows an event settles what the first note could not. ``neuro`` may
+    be only the mentions that can explain (NPSLE ruled out, a cause other
+    than lupus): the others never do.
     """
     if m.note_date is None:
         return False
