@@ -98,15 +98,15 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     ]
     # "preeclampsia at 35 weeks (proteinuria 1.8 g/24h) that resolved ...; today
     # UPCR 0.14 g/g": a later, lower reading supersedes a high one.
-    measured = [m for m in protein if "protein_g" in m.attrs]
+    # The latest low reading is found once, not searched for per reading.
+    significant_g = rules["significant_proteinuria_g_per_g"]
+    last_low = max(
+        (sort_key(n) for n in protein if "protein_g" in n.attrs and n.attrs["protein_g"] < significant_g), default=None
+    )
     protein = [
         m
         for m in protein
-        if not any(
-            sort_key(n) > sort_key(m) and n.attrs["protein_g"] < rules["significant_proteinuria_g_per_g"]
-            for n in measured
-        )
-        or m.attrs.get("protein_g", 0) < rules["significant_proteinuria_g_per_g"]
+        if last_low is None or sort_key(m) >= last_low or m.attrs.get("protein_g", 0) < significant_g
     ]
     nephrotic = [
         m

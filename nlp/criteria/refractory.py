@@ -342,7 +342,6 @@ def _activity(mentions: list[Mention], ctx: Context) -> tuple[bool | None, Menti
         ]
         if differential:
             return None, differential[-1]
-    if any_active:
         return True, next(m for m, active in reversed(last_note) if active)
     return False, last_note[-1][0]
 
@@ -399,7 +398,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
     # "DISCREPANCY: CellCept first dispensed 01/08/2025, not 'last year'":
     # a corrected start replaces the accounts of that use given before it.
     corrected = {
-        m.attrs["drug"]: sort_key(m)
+        m.attrs["drug"]: (sort_key(m), m.note_id)
         for m in sorted(drugs, key=sort_key)
         if m.attrs.get("corrected_start") and _usable(m)
     }
@@ -407,8 +406,8 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         if not _usable(m) or sort_key(m) < never_taken.get(m.attrs["drug"], sort_key(m)):
             continue
         fix = corrected.get(m.attrs["drug"])
-        if fix is not None and m.note_id != fix[2] and sort_key(m) < fix:
-            continue
+        if fix is not None and m.note_id != fix[1] and sort_key(m) < fix[0]:
+            continue  # an earlier note's account of the use a later note corrected
         iv = exposure_interval(m, ctx)
         if iv is not None and _retells_ended_trial(iv, by_drug.get(m.attrs["drug"], [])):
             iv = None

@@ -275,7 +275,6 @@ _COPIED_LABEL = re.compile(
     r"\b(?:(?:copied|carried)\s+(?:forward|over|from)|copy[\s-]forward(?:ed)?|auto-?populated|imported|not\s+reconciled|unreconciled)\b(?:[^:.\n]|\.(?=\S)){0,40}:",
     re.IGNORECASE,
 )
-_LIST_ITEM = re.compile(r"[ \t]*(?:[-*\u2022]|\d{1,2}[.)])[ \t]")
 
 
 def _in_copied_block(span: Span, text: str) -> bool:

@@ -1124,15 +1124,10 @@ _DOSE_NUMBER = re.compile(
     r"|\b(?P<n2>\d{1,2})(?:st|nd|rd|th)\s+(?:dose|infusion|injection)\b",
     re.IGNORECASE,
 )
-_NEVER_TAKEN_IT = re.compile(
-    r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:it|them|this|the\s+drug)\b",
-    re.IGNORECASE,
-)
+_NEVER_DID = r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+"
+_NEVER_TAKEN_IT = re.compile(_NEVER_DID + r"(?:it|them|this|the\s+drug)\b", re.IGNORECASE)
 # "In retrospect she never took the azathioprine": the drug named after the denial.
-_NEVER_TOOK_THE = re.compile(
-    r"\bnever\s+(?:actually\s+)?(?:started|took|taken|filled|received|began|picked\s+up)\s+(?:the|her|his|any)?\s*$",
-    re.IGNORECASE,
-)
+_NEVER_TOOK_THE = re.compile(_NEVER_DID + r"(?:the|her|his|any)?\s*$", re.IGNORECASE)
 # "azathioprine has never been used", "MMF - never taken".
 _HAS_NEVER_BEEN = re.compile(
     r"\s*(?:-\s*)?(?:(?:has|have|was|were)\s+)?never\s+(?:been\s+)?(?:used|taken|tried|given|started|prescribed|received)\b",
