@@ -104,9 +104,7 @@ def resolve(mentions: list[Mention], ctx: Context) -> CriterionResult:
         (sort_key(n) for n in protein if "protein_g" in n.attrs and n.attrs["protein_g"] < significant_g), default=None
     )
     protein = [
-        m
-        for m in protein
-        if last_low is None or sort_key(m) >= last_low or m.attrs.get("protein_g", 0) < significant_g
+        m for m in protein if last_low is None or sort_key(m) >= last_low or m.attrs.get("protein_g", 0) < significant_g
     ]
     nephrotic = [
         m
